@@ -1,0 +1,1 @@
+"""The versioned JSON API (/api/v1): one NinjaAPI, one router module per subject."""

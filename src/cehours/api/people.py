@@ -1,0 +1,137 @@
+"""A person's hours, compliance (R11) and title eligibility (R13, R20), for callers whose scope holds them."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+
+from cehours.ledger.selectors import FIGURE_CATEGORIES, person_compliance, person_eligibility, person_entries
+from cehours.people.models import Person
+from cehours.people.selectors import person_by_id_number
+from cehours.rules.hours import format_hours
+from cehours.rules.identifiers import InvalidIdentifier
+
+from .errors import ApiInputError, ErrorCode
+from .schemas import ComplianceOut, EligibilityOut, EntryOut, ErrorOut, year_out
+
+router = Router(tags=["people"])
+
+MIN_YEAR, MAX_YEAR = 1990, 2100
+MAX_SPAN = 30
+ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+def _person(request, id_number: str) -> Person:
+    """The one lookup every endpoint here uses: scope first; out of scope looks exactly like unknown."""
+    try:
+        person = person_by_id_number(request.auth, id_number)
+    except InvalidIdentifier as exc:
+        raise ApiInputError("id_number", f"id_number：{exc}", ErrorCode.INVALID_ID_NUMBER) from exc
+    if person is None:
+        raise ApiInputError("id_number", "未找到该人员，或不在您的查询范围内", ErrorCode.NOT_FOUND, status=404)
+    return person
+
+
+def _person_ref(person: Person, user) -> dict:
+    return {
+        "name": person.name,
+        "id_number": person.id_number_for(user),
+        "unit": person.unit.name if person.unit else None,
+        "county": person.county.name,
+        "series": person.series.name if person.series else None,
+    }
+
+
+class ComplianceQuery(Schema):
+    from_year: int | None = Field(None, alias="from", ge=MIN_YEAR, le=MAX_YEAR, description="起始年度，默认为截止年度前四年")
+    to_year: int | None = Field(None, alias="to", ge=MIN_YEAR, le=MAX_YEAR, description="截止年度，默认为当年")
+
+
+@router.get("/people/{id_number}/compliance", response={200: ComplianceOut, **ERRORS})
+def compliance(request, id_number: str, query: Query[ComplianceQuery]):
+    """Each year's hours by category against the annual requirement (R11), with what is missing."""
+    to_year = query.to_year or timezone.localdate().year
+    from_year = query.from_year or max(MIN_YEAR, to_year - 4)
+    if from_year > to_year:
+        raise ApiInputError("from", "from：起始年度不能晚于截止年度", ErrorCode.OUT_OF_RANGE)
+    if to_year - from_year >= MAX_SPAN:
+        raise ApiInputError("from", f"from：一次最多查询 {MAX_SPAN} 个年度", ErrorCode.OUT_OF_RANGE)
+    person = _person(request, id_number)
+    rows = person_compliance(person, from_year, to_year)
+    return {
+        "person": _person_ref(person, request.auth),
+        "from_year": from_year,
+        "to_year": to_year,
+        "years": [year_out(row) for row in rows],
+    }
+
+
+class EligibilityQuery(Schema):
+    application_year: int = Field(..., ge=MIN_YEAR, le=MAX_YEAR, description="申报年度")
+    required_years: int = Field(..., ge=0, le=20, description="申报资格规定的继续教育年限")
+    since_year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR, description="取得现职称的年份")
+
+
+@router.get("/people/{id_number}/eligibility", response={200: EligibilityOut, **ERRORS})
+def eligibility(request, id_number: str, query: Query[EligibilityQuery]):
+    """Whether the person's hours allow a title application (R13) and no integrity entry blocks it (R20)."""
+    if query.since_year is not None and query.since_year > query.application_year:
+        raise ApiInputError("since_year", "since_year：取得现职称年份不能晚于申报年度", ErrorCode.OUT_OF_RANGE)
+    if query.since_year is not None and query.application_year - query.since_year > 40:
+        raise ApiInputError("since_year", "since_year：取得现职称年份不能早于申报年度40年以上", ErrorCode.OUT_OF_RANGE)
+    person = _person(request, id_number)
+    result = person_eligibility(
+        person,
+        application_year=query.application_year,
+        required_years=query.required_years,
+        since_year=query.since_year,
+        today=timezone.localdate(),
+    )
+    return {
+        "person": _person_ref(person, request.auth),
+        "application_year": query.application_year,
+        "required_years": query.required_years,
+        "since_year": query.since_year,
+        "period_start": result.period_start,
+        "period_end": result.period_end,
+        "eligible": result.eligible,
+        "reasons": list(result.reasons),
+        "integrity_block": result.integrity_block,
+        "years": [year_out(row) for row in result.years],
+    }
+
+
+class EntriesQuery(Schema):
+    year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR, description="年度")
+    figure: str | None = Field(
+        None, description="科目：general_public、industry_public、professional、public（公需合计）或 total"
+    )
+
+
+@router.get("/people/{id_number}/entries", response={200: list[EntryOut], **ERRORS})
+def entries(request, id_number: str, query: Query[EntriesQuery]):
+    """The ledger entries behind a figure, newest first, reversals included."""
+    if query.figure is not None and query.figure not in FIGURE_CATEGORIES:
+        raise ApiInputError("figure", f"figure：取值应为 {', '.join(FIGURE_CATEGORIES)} 之一")
+    person = _person(request, id_number)
+    return [
+        {
+            "id": e.pk,
+            "year": e.year,
+            "category": e.category,
+            "hours": format_hours(e.hours),
+            "source": e.source,
+            "source_system": e.source_system,
+            "source_record_id": e.source_record_id,
+            "activity_type": e.activity_type,
+            "title": e.title,
+            "start_on": e.start_on,
+            "end_on": e.end_on,
+            "completed_on": e.completed_on,
+            "explanation": e.explanation,
+            "reverses_id": e.reverses_id,
+            "registered_by": e.registered_by_label,
+            "registered_at": e.registered_at.isoformat(),
+        }
+        for e in person_entries(person, year=query.year, figure=query.figure)[:1000]
+    ]

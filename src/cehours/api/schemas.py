@@ -1,0 +1,101 @@
+"""Response shapes shared by API modules (field names in English snake_case, hours as strings)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ninja import Schema
+
+from cehours.rules.compliance import YearCompliance
+from cehours.rules.hours import format_hours
+
+
+class ErrorItem(Schema):
+    field: str
+    code: str
+    message: str
+
+
+class ErrorOut(Schema):
+    errors: list[ErrorItem]
+
+
+class ShortfallOut(Schema):
+    category: str
+    missing_hours: str
+    message: str
+
+
+class YearOut(Schema):
+    year: int
+    general_public: str
+    industry_public: str
+    public: str
+    professional: str
+    total: str
+    qualified: bool
+    shortfalls: list[ShortfallOut]
+
+
+class PersonRef(Schema):
+    name: str
+    id_number: str
+    unit: str | None
+    county: str
+    series: str | None
+
+
+class ComplianceOut(Schema):
+    person: PersonRef
+    from_year: int
+    to_year: int
+    years: list[YearOut]
+
+
+class EligibilityOut(Schema):
+    person: PersonRef
+    application_year: int
+    required_years: int
+    since_year: int | None
+    period_start: int
+    period_end: int
+    eligible: bool
+    reasons: list[str]
+    integrity_block: bool
+    years: list[YearOut]
+
+
+class EntryOut(Schema):
+    id: int
+    year: int
+    category: str
+    hours: str
+    source: str
+    source_system: str
+    source_record_id: str
+    activity_type: str
+    title: str
+    start_on: date | None
+    end_on: date | None
+    completed_on: date
+    explanation: str
+    reverses_id: int | None
+    registered_by: str
+    registered_at: str
+
+
+def year_out(row: YearCompliance) -> dict:
+    t = row.totals
+    return {
+        "year": row.year,
+        "general_public": format_hours(t.general_public),
+        "industry_public": format_hours(t.industry_public),
+        "public": format_hours(t.public),
+        "professional": format_hours(t.professional),
+        "total": format_hours(t.total),
+        "qualified": row.qualified,
+        "shortfalls": [
+            {"category": s.category, "missing_hours": format_hours(s.missing_hours), "message": s.message}
+            for s in row.shortfalls
+        ],
+    }

@@ -1,0 +1,53 @@
+"""The /api/v1 NinjaAPI: authentication and error shape enforced once for every endpoint."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from . import people
+from .auth import AUTH
+from .errors import ApiInputError, ErrorCode, error_body, validation_errors
+
+class ReadableJSON(JSONRenderer):
+    """UTF-8 JSON: Chinese messages stay readable in logs and terminals."""
+
+    json_dumps_params = {"ensure_ascii": False}  # noqa: RUF012 - as ninja declares it
+
+
+api = NinjaAPI(
+    renderer=ReadableJSON(),
+    title="cehours 继续教育学时制管理平台 API",
+    version="1",
+    description="丽水市专业技术人员继续教育学时：合规、职称申报资格、学时记录与对接系统接入。",
+    auth=AUTH,
+    urls_namespace="api-v1",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(ValidationError)
+def _validation(request, exc: ValidationError):
+    return api.create_response(request, {"errors": validation_errors(exc)}, status=422)
+
+
+@api.exception_handler(ApiInputError)
+def _input(request, exc: ApiInputError):
+    return api.create_response(request, error_body(exc.field, exc.code, exc.message), status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return api.create_response(
+        request, error_body("", ErrorCode.UNAUTHENTICATED, "未登录或令牌无效：请登录，或提供 Authorization: Bearer 令牌"),
+        status=401,
+    )
+
+
+@api.exception_handler(HttpError)
+def _http(request, exc: HttpError):
+    return api.create_response(request, error_body("", ErrorCode.INVALID, str(exc)), status=exc.status_code)
+
+
+api.add_router("/", people.router)

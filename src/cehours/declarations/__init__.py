@@ -1,0 +1,1 @@
+"""Offline declarations, their review, spot checks and the integrity archive (诚信档案)."""

@@ -1,0 +1,1 @@
+"""The credit-hour ledger: append-only entries, per person-year totals, compliance."""

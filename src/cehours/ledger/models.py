@@ -1,0 +1,118 @@
+"""Ledger entries (学时记录), per person-year totals and the stored rule versions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from cehours.people.models import Person
+from cehours.rules.hours import CATEGORY_LABELS, Category
+from cehours.rules.ruleset import IssuingLevel
+
+CATEGORY_CHOICES = [(c.value, CATEGORY_LABELS[c]) for c in Category]
+
+
+class Source(models.TextChoices):
+    PLATFORM_COURSE = "platform_course", "平台在线课程"
+    CONNECTED_SYSTEM = "connected_system", "对接系统"
+    DECLARATION = "declaration", "线下申报"
+    SEMINAR = "seminar", "高研班"
+    PROVINCIAL_IMPORT = "provincial_import", "省平台导入"
+    CORRECTION = "correction", "更正"
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def visible_to(self, user) -> LedgerEntryQuerySet:
+        from cehours.access.scope import person_filter
+
+        return self.filter(person__in=Person.objects.filter(person_filter(user)))
+
+
+class LedgerEntry(models.Model):
+    """One registration of hours (R3, R14). Never changed: a correction is a reversing entry.
+
+    The database itself refuses UPDATE and DELETE on this table (see ledger/triggers.py).
+    """
+
+    person = models.ForeignKey(Person, models.PROTECT, related_name="ledger_entries", verbose_name="人员")
+    year = models.PositiveSmallIntegerField("年度")
+    category = models.CharField("科目类别", max_length=20, choices=CATEGORY_CHOICES)
+    hours = models.DecimalField("学时", max_digits=7, decimal_places=1)
+    source = models.CharField("来源", max_length=24, choices=Source.choices)
+    source_system = models.CharField("来源系统", max_length=64, blank=True)
+    source_record_id = models.CharField("来源记录号", max_length=128, blank=True)
+    activity_type = models.CharField("学习形式", max_length=64, blank=True)
+    title = models.CharField("名称", max_length=255)
+    start_on = models.DateField("开始日期", null=True, blank=True)
+    end_on = models.DateField("结束日期", null=True, blank=True)
+    completed_on = models.DateField("完成日期")
+    explanation = models.CharField("折算说明", max_length=255, blank=True)
+    reverses = models.OneToOneField(
+        "self", models.PROTECT, null=True, blank=True, related_name="reversed_by", verbose_name="冲销的记录"
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="登记人"
+    )
+    registered_by_label = models.CharField("登记人标识", max_length=150)
+    registered_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "学时记录"
+        indexes = [models.Index(fields=["person", "year", "category"])]
+        constraints = [
+            models.CheckConstraint(
+                name="ledger_entry_sign",
+                condition=(
+                    Q(reverses__isnull=True, hours__gte=0, hours__lte=10000)
+                    | Q(reverses__isnull=False, hours__lte=0, hours__gte=-10000)
+                ),
+            ),
+            models.CheckConstraint(
+                name="ledger_entry_category", condition=Q(category__in=[c.value for c in Category])
+            ),
+            models.CheckConstraint(name="ledger_entry_year", condition=Q(year__gte=1990, year__lte=2200)),
+            models.UniqueConstraint(
+                fields=["source_system", "source_record_id"],
+                condition=~Q(source_record_id=""),
+                name="ledger_entry_source_record_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_category_display()} {self.hours} {self.title}"
+
+
+class PersonYearTotal(models.Model):
+    """Sum of a person's entries in one year, kept in the entry's transaction; rebuildable."""
+
+    person = models.ForeignKey(Person, models.CASCADE, related_name="year_totals")
+    year = models.PositiveSmallIntegerField("年度")
+    general_public = models.DecimalField("一般公需", max_digits=8, decimal_places=1, default=0)
+    industry_public = models.DecimalField("行业公需", max_digits=8, decimal_places=1, default=0)
+    professional = models.DecimalField("专业科目", max_digits=8, decimal_places=1, default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "年度学时合计"
+        constraints = [models.UniqueConstraint(fields=["person", "year"], name="person_year_total_once")]
+
+
+class RuleVersionRecord(models.Model):
+    """A stored rule version (R12d); `values` holds only the fields this version sets."""
+
+    code = models.CharField("文号", max_length=64, unique=True)
+    issuing_level = models.CharField(
+        "发文层级", max_length=16, choices=[(IssuingLevel.CITY, "市级"), (IssuingLevel.PROVINCE, "省级")]
+    )
+    effective_from = models.DateField("生效日期")
+    values = models.JSONField("规则取值")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "学时规则版本"
+        ordering = ["effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.code}（{self.effective_from} 起）"

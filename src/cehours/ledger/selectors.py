@@ -1,0 +1,76 @@
+"""Reads of the ledger shared by pages and the API: totals, compliance, eligibility, entries."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import QuerySet
+
+from cehours.people.models import Person
+from cehours.rules.compliance import YearCompliance, YearTotals, year_compliance
+from cehours.rules.eligibility import Eligibility, integrity_block_active, title_eligibility
+from cehours.rules.hours import PUBLIC_CATEGORIES, Category, to_hours
+
+from .models import LedgerEntry, PersonYearTotal
+from .rulesets import rules_for_year, rules_on, stored_versions
+
+# Figure names a page or the API can open down to its entries: the categories plus their sums.
+FIGURE_CATEGORIES = {
+    Category.GENERAL_PUBLIC.value: [Category.GENERAL_PUBLIC.value],
+    Category.INDUSTRY_PUBLIC.value: [Category.INDUSTRY_PUBLIC.value],
+    Category.PROFESSIONAL.value: [Category.PROFESSIONAL.value],
+    "public": [c.value for c in PUBLIC_CATEGORIES],
+    "total": [c.value for c in Category],
+}
+
+
+def person_year_totals(person: Person, first: int, last: int) -> dict[int, YearTotals]:
+    rows = PersonYearTotal.objects.filter(person=person, year__gte=first, year__lte=last)
+    totals = {year: YearTotals() for year in range(first, last + 1)}
+    for row in rows:
+        totals[row.year] = YearTotals(**{c.value: to_hours(getattr(row, c.value)) for c in Category})
+    return totals
+
+
+def person_compliance(person: Person, first: int, last: int) -> list[YearCompliance]:
+    """R11 for each year from first to last, judged by each year's own rules."""
+    versions = stored_versions()
+    totals = person_year_totals(person, first, last)
+    return [year_compliance(year, totals[year], rules_for_year(year, versions)) for year in range(first, last + 1)]
+
+
+def person_integrity_block(person: Person, on: date) -> bool:
+    """R20: whether an integrity-archive entry blocks this person's title applications on `on`."""
+    from cehours.declarations.selectors import integrity_records
+
+    return integrity_block_active(integrity_records(person), on, rules_on(on).integrity_block_years)
+
+
+def person_eligibility(
+    person: Person, *, application_year: int, required_years: int, since_year: int | None, today: date
+) -> Eligibility:
+    """R13 + R20 for one person, reading the totals once for every year the rule looks at."""
+    first = min(since_year if since_year is not None else application_year - required_years, application_year - 2)
+    versions = stored_versions()
+    totals = person_year_totals(person, first, application_year)
+
+    def compliance_of(year: int) -> YearCompliance:
+        return year_compliance(year, totals.get(year, YearTotals()), rules_for_year(year, versions))
+
+    return title_eligibility(
+        application_year=application_year,
+        required_years=required_years,
+        since_year=since_year,
+        compliance_of=compliance_of,
+        integrity_block=person_integrity_block(person, today),
+    )
+
+
+def person_entries(person: Person, *, year: int | None = None, figure: str | None = None) -> QuerySet[LedgerEntry]:
+    """The entries behind a figure; reversals are listed with what they reverse."""
+    entries = LedgerEntry.objects.filter(person=person).select_related("reverses")
+    if year is not None:
+        entries = entries.filter(year=year)
+    if figure:
+        entries = entries.filter(category__in=FIGURE_CATEGORIES[figure])
+    return entries.order_by("-completed_on", "-pk")

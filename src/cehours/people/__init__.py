@@ -1,0 +1,1 @@
+"""Persons, units, organisations and the counties of Lishui."""

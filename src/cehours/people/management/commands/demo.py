@@ -1,0 +1,30 @@
+"""`cehours demo`: a synthetic city with people, hours and one account per role (credentials printed)."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from cehours.demo import DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "载入演示数据（全部为虚构数据），并打印各角色演示账号"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--people", type=int, default=3000, help="人员数，默认 3000")
+        parser.add_argument("--years", type=int, default=5, help="学时记录年数，默认 5")
+        parser.add_argument("--seed", type=int, default=20261129)
+
+    def handle(self, *args, people, years, seed, **options):
+        if not 1 <= people <= 1_000_000:
+            raise CommandError("--people 应在 1–1000000 之间")
+        if not 1 <= years <= 30:
+            raise CommandError("--years 应在 1–30 之间")
+        call_command("migrate", interactive=False, verbosity=0)
+        result = load_demo(people=people, years=years, seed=seed)
+        if result["created"]:
+            self.stdout.write(f"已生成演示数据：{result['people']} 名人员，{result['entries']} 条学时记录。")
+        else:
+            self.stdout.write(f"演示数据已存在（{result['people']} 名人员），未重复生成。")
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for account in result["accounts"]:
+            self.stdout.write(f"  {account.username:<14} {account.description}")

@@ -1,0 +1,133 @@
+"""Persons (专业技术人员), units, organisations, series and the counties of Lishui."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from cehours.rules.identifiers import InvalidIdentifier, mask_id_number, normalize_credit_code
+
+from .crypto import decrypt_id_number
+
+
+class County(models.Model):
+    """A county-level division of Lishui (reference data)."""
+
+    code = models.CharField("行政区划代码", max_length=6, primary_key=True)
+    name = models.CharField("名称", max_length=32, unique=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "县（市、区）"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Series(models.Model):
+    """A professional title series / industry (职称系列), owned by one industry authority."""
+
+    code = models.CharField("系列代码", max_length=32, primary_key=True)
+    name = models.CharField("名称", max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "职称系列（行业）"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationKind(models.TextChoices):
+    HR_BUREAU = "hr_bureau", "人力社保部门"
+    INDUSTRY_AUTHORITY = "industry_authority", "行业主管部门"
+    EVALUATION_COMMITTEE = "evaluation_committee", "评委会组建部门"
+    PROVIDER = "provider", "继续教育基地/培训机构"
+
+
+class Organisation(models.Model):
+    """A government body or provider: HR bureaus, industry authorities, evaluation committees."""
+
+    name = models.CharField("名称", max_length=128, unique=True)
+    kind = models.CharField("类型", max_length=32, choices=OrganisationKind.choices)
+    county = models.ForeignKey(County, models.PROTECT, null=True, blank=True, verbose_name="所属县（市、区）")
+    series = models.ForeignKey(Series, models.PROTECT, null=True, blank=True, verbose_name="行业（系列）")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "机构"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def validate_credit_code(value: str) -> None:
+    try:
+        normalize_credit_code(value)
+    except InvalidIdentifier as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+class Unit(models.Model):
+    """An employer of professional technical personnel (R2)."""
+
+    credit_code = models.CharField("统一社会信用代码", max_length=18, unique=True, validators=[validate_credit_code])
+    name = models.CharField("单位名称", max_length=128)
+    county = models.ForeignKey(County, models.PROTECT, verbose_name="所在县（市、区）")
+    series = models.ForeignKey(Series, models.PROTECT, null=True, blank=True, verbose_name="主管行业")
+    self_evaluating = models.BooleanField("自主评聘单位", default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "单位"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PersonQuerySet:
+        from cehours.access.scope import person_filter
+
+        return self.filter(person_filter(user))
+
+
+class Person(models.Model):
+    """A professional (专业技术人员), registered by real name (R3)."""
+
+    name = models.CharField("姓名", max_length=64)
+    id_number_encrypted = models.TextField("身份证号码（加密）")
+    id_number_hash = models.CharField("身份证号码检索摘要", max_length=64, unique=True)
+    id_number_masked = models.CharField("身份证号码（脱敏）", max_length=18)
+    unit = models.ForeignKey(Unit, models.PROTECT, null=True, blank=True, verbose_name="工作单位")
+    series = models.ForeignKey(Series, models.PROTECT, null=True, blank=True, verbose_name="职称系列")
+    county = models.ForeignKey(County, models.PROTECT, verbose_name="所在县（市、区）")
+    title_level = models.CharField("现职称等级", max_length=32, blank=True)
+    title_obtained_on = models.DateField("取得现职称日期", null=True, blank=True)
+    unit_confirmed = models.BooleanField("单位已确认", default=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="person", verbose_name="登录账号"
+    )
+    created_at = models.DateTimeField("建档时间", auto_now_add=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "专业技术人员"
+        indexes = [models.Index(fields=["name"]), models.Index(fields=["county", "series"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.id_number_masked}）"
+
+    @property
+    def id_number(self) -> str:
+        """The full number: only for the person themself and for matching, never for lists."""
+        return decrypt_id_number(self.id_number_encrypted)
+
+    def id_number_for(self, user) -> str:
+        if user is not None and getattr(user, "pk", None) and self.user_id == user.pk:
+            return self.id_number
+        return self.id_number_masked
+
+
+__all__ = ["County", "Series", "Organisation", "OrganisationKind", "Unit", "Person", "mask_id_number"]

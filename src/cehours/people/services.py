@@ -1,0 +1,66 @@
+"""Writes to the people register."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+
+from cehours.audit.services import audit_record
+from cehours.rules.identifiers import InvalidIdentifier, mask_id_number, normalize_id_number
+
+from .crypto import encrypt_id_number, id_number_hash
+from .models import County, Person, Series, Unit
+
+
+class PersonError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def person_register(
+    *,
+    name: str,
+    id_number: str,
+    county: County,
+    by=None,
+    unit: Unit | None = None,
+    series: Series | None = None,
+    title_level: str = "",
+    title_obtained_on: date | None = None,
+    unit_confirmed: bool = True,
+) -> Person:
+    """Create a person by real name (R3): a valid ID number that is not yet registered."""
+    name = (name or "").strip()
+    if not name or len(name) > 64:
+        raise PersonError("name", "姓名不能为空，且不超过64个字符")
+    try:
+        number = normalize_id_number(id_number)
+    except InvalidIdentifier as exc:
+        raise PersonError("id_number", str(exc)) from exc
+    if Person.objects.filter(id_number_hash=id_number_hash(number)).exists():
+        raise PersonError("id_number", "该身份证号码已登记")
+    try:
+        with transaction.atomic():
+            person = Person.objects.create(
+                name=name,
+                id_number_encrypted=encrypt_id_number(number),
+                id_number_hash=id_number_hash(number),
+                id_number_masked=mask_id_number(number),
+                county=county,
+                unit=unit,
+                series=series,
+                title_level=title_level,
+                title_obtained_on=title_obtained_on,
+                unit_confirmed=unit_confirmed,
+            )
+            audit_record(
+                actor=by, action="people.person_registered", object_type="person", object_id=person.pk,
+                after={"name": name, "id_number": person.id_number_masked, "county": county.pk,
+                       "unit": unit.pk if unit else None, "series": series.pk if series else None},
+            )
+    except IntegrityError as exc:  # registered by a concurrent request since the check above
+        raise PersonError("id_number", "该身份证号码已登记") from exc
+    return person

@@ -1,0 +1,1 @@
+"""Server-rendered Chinese pages: login, own hours, people search, compliance and eligibility."""

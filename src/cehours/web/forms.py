@@ -1,0 +1,87 @@
+"""Page forms: every field has a Chinese label and messages that name it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from cehours.ledger.selectors import FIGURE_CATEGORIES
+
+MIN_YEAR, MAX_YEAR, MAX_SPAN = 1990, 2100, 30
+
+
+def _year_field(label: str, required: bool) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=required,
+        min_value=MIN_YEAR,
+        max_value=MAX_YEAR,
+        error_messages={
+            "required": f"请填写{label}",
+            "invalid": f"{label}应为四位数年份",
+            "min_value": f"{label}不能早于 {MIN_YEAR} 年",
+            "max_value": f"{label}不能晚于 {MAX_YEAR} 年",
+        },
+    )
+
+
+class YearRangeForm(forms.Form):
+    start = _year_field("起始年度", required=False)
+    end = _year_field("截止年度", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        end = data.get("end") or timezone.localdate().year
+        start = data.get("start") or max(MIN_YEAR, end - 4)
+        if start > end:
+            self.add_error("start", "起始年度不能晚于截止年度")
+        elif end - start >= MAX_SPAN:
+            self.add_error("start", f"一次最多查看 {MAX_SPAN} 个年度")
+        data["start"], data["end"] = start, end
+        return data
+
+
+class EligibilityForm(forms.Form):
+    application_year = _year_field("申报年度", required=True)
+    required_years = forms.IntegerField(
+        label="规定年限",
+        min_value=0,
+        max_value=20,
+        error_messages={
+            "required": "请填写规定年限",
+            "invalid": "规定年限应为整数",
+            "min_value": "规定年限不能为负数",
+            "max_value": "规定年限不能超过 20 年",
+        },
+    )
+    since_year = _year_field("取得现职称年份", required=False)
+
+    def clean(self):
+        data = super().clean()
+        app, since = data.get("application_year"), data.get("since_year")
+        if app and since and since > app:
+            self.add_error("since_year", "取得现职称年份不能晚于申报年度")
+        elif app and since and app - since > 40:
+            self.add_error("since_year", "取得现职称年份不能早于申报年度40年以上")
+        return data
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label="姓名或身份证号码",
+        max_length=64,
+        required=False,
+        error_messages={"max_length": "姓名或身份证号码不能超过 64 个字符"},
+    )
+
+
+class EntriesForm(forms.Form):
+    year = _year_field("年度", required=False)
+    figure = forms.ChoiceField(
+        label="科目",
+        required=False,
+        choices=[("", "全部")] + [(k, k) for k in FIGURE_CATEGORIES],
+        error_messages={"invalid_choice": "科目取值无效"},
+    )

@@ -1,0 +1,130 @@
+"""Shared fixtures: a small synthetic city built through the real services (no mocks)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from cehours.access.services import grant_create, token_issue
+from cehours.demo import synthetic_credit_code, synthetic_id_number
+from cehours.ledger.models import Source
+from cehours.ledger.services import entry_register
+from cehours.people.models import County, Series, Unit
+from cehours.people.services import person_register
+
+PASSWORD = "test-password-123"
+_counter = itertools.count(1)
+_rng = random.Random(11643)
+
+
+@pytest.fixture
+def city(db):
+    """Two counties, two series, three units (one self-evaluating)."""
+    liandu = County.objects.get(code="331102")
+    qingtian = County.objects.get(code="331121")
+    health = Series.objects.create(code="health", name="卫生")
+    education = Series.objects.create(code="education", name="教育")
+    units = {
+        "hospital": Unit.objects.create(
+            credit_code=synthetic_credit_code(_rng, "331102"), name="莲都测试医院", county=liandu, series=health
+        ),
+        "school": Unit.objects.create(
+            credit_code=synthetic_credit_code(_rng, "331121"), name="青田测试学校", county=qingtian, series=education
+        ),
+        "college": Unit.objects.create(
+            credit_code=synthetic_credit_code(_rng, "331102"),
+            name="莲都测试学院",
+            county=liandu,
+            series=education,
+            self_evaluating=True,
+        ),
+    }
+    return {
+        "counties": {"liandu": liandu, "qingtian": qingtian},
+        "series": {"health": health, "education": education},
+        "units": units,
+    }
+
+
+@pytest.fixture
+def make_person(city):
+    """make_person(unit="hospital", name=..., with_login=False) → Person (ID numbers are synthetic)."""
+
+    def make(unit: str = "hospital", name: str | None = None, with_login: bool = False, **extra):
+        u = city["units"][unit]
+        person = person_register(
+            name=name or f"测试人员{next(_counter)}",
+            id_number=synthetic_id_number(_rng, u.county_id),
+            county=u.county,
+            unit=u,
+            series=u.series,
+            **extra,
+        )
+        if with_login:
+            user = get_user_model().objects.create_user(f"person{person.pk}", password=PASSWORD)
+            person.user = user
+            person.save(update_fields=["user"])
+        return person
+
+    return make
+
+
+@pytest.fixture
+def make_staff(city):
+    """make_staff(role, level=None, county=None, series=None, unit=None) → user with that one grant.
+
+    county/series/unit are given by the keys of the `city` fixture ("liandu", "health", "hospital").
+    """
+
+    def make(role: str, level: int | None = None, county=None, series=None, unit=None, username=None):
+        user = get_user_model().objects.create_user(username or f"staff{next(_counter)}", password=PASSWORD)
+        grant_create(
+            user=user,
+            role=role,
+            level=level,
+            county=city["counties"][county] if county else None,
+            series=city["series"][series] if series else None,
+            unit=city["units"][unit] if unit else None,
+        )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def add_hours():
+    """add_hours(person, year, general_public=..., industry_public=..., professional=...) via the ledger service."""
+
+    def add(person, year: int, **hours_by_category):
+        entries = []
+        for category, hours in hours_by_category.items():
+            if Decimal(str(hours)) == 0:
+                continue
+            entries.append(
+                entry_register(
+                    person=person,
+                    category=category,
+                    hours=Decimal(str(hours)),
+                    source=Source.PLATFORM_COURSE,
+                    title=f"{year}年{category}课程",
+                    completed_on=date(year, 6, 30),
+                )
+            )
+        return entries
+
+    return add
+
+
+@pytest.fixture
+def bearer():
+    """bearer(user) → headers dict for the Django test client with a fresh personal token."""
+
+    def make(user) -> dict:
+        return {"HTTP_AUTHORIZATION": f"Bearer {token_issue(user=user)}"}
+
+    return make
