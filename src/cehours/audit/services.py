@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -52,6 +52,15 @@ def _chained_fields(event: AuditEvent) -> dict:
     }
 
 
+def _create_head() -> None:
+    """The tip row, created once even when two first appends race (an upsert that does nothing twice)."""
+    table = AuditHead._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, seq, hash) VALUES (1, 0, %s) ON CONFLICT (id) DO NOTHING", [GENESIS]
+        )
+
+
 def actor_label_of(actor) -> str:
     if actor is None:
         return "system"
@@ -73,9 +82,9 @@ def audit_record(
     with transaction.atomic():
         # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before we read the
         # tip, so two concurrent appends cannot both chain onto the same predecessor.
-        updated = AuditHead.objects.filter(pk=1).update(seq=F("seq") + 1)
-        if not updated:
-            AuditHead.objects.create(pk=1, seq=1, hash=GENESIS)
+        if not AuditHead.objects.filter(pk=1).update(seq=F("seq") + 1):
+            _create_head()
+            AuditHead.objects.filter(pk=1).update(seq=F("seq") + 1)
         head = AuditHead.objects.get(pk=1)
         event = AuditEvent(
             seq=head.seq,
