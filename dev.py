@@ -26,7 +26,7 @@ def run(*args: str | Path, env: dict | None = None) -> None:
 
 
 def ensure_venv(extras: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs before the venv exists, on any python3
         sys.exit("需要 Python 3.11 或更高版本")
     if not (BIN / "python").exists():
         venv.create(VENV, with_pip=True)

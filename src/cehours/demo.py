@@ -77,7 +77,12 @@ def _course_entries(rng: random.Random, person_id: int, year: int, target: dict[
                 start = day - timedelta(days=days - 1)
                 claim = Decimal(rng.choice([6, 8, 12, 16, 24, 30]))
                 result = offline_training_hours(start, day, claim, rules)
-                hours, title, source, activity = result.hours, f"专业技术培训班（{days}天）", Source.DECLARATION, "offline_training"
+                hours, title, source, activity = (
+                    result.hours,
+                    f"专业技术培训班（{days}天）",
+                    Source.DECLARATION,
+                    "offline_training",
+                )
                 explanation = result.explanation if result.capped else ""
             else:
                 minutes = rng.choice([45, 90, 135, 180, 270, 360, 400])
@@ -86,9 +91,18 @@ def _course_entries(rng: random.Random, person_id: int, year: int, target: dict[
                 explanation = f"课件时长 {minutes} 分钟，每45分钟折算1学时"
             entries.append(
                 LedgerEntry(
-                    person_id=person_id, year=year, category=category, hours=hours, source=source,
-                    activity_type=activity, title=title, start_on=start, end_on=day if start else None,
-                    completed_on=day, explanation=explanation, registered_by_label="demo",
+                    person_id=person_id,
+                    year=year,
+                    category=category,
+                    hours=hours,
+                    source=source,
+                    activity_type=activity,
+                    title=title,
+                    start_on=start,
+                    end_on=day if start else None,
+                    completed_on=day,
+                    explanation=explanation,
+                    registered_by_label="demo",
                 )
             )
             have += hours
@@ -123,10 +137,13 @@ def load_demo(*, people: int = 3000, years: int = 5, seed: int = 20261129, this_
     with transaction.atomic():
         series = {code: Series.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in SERIES}
         lishui = counties[0]
-        Organisation.objects.get_or_create(name="丽水市人力资源和社会保障局", defaults={"kind": OrganisationKind.HR_BUREAU})
+        Organisation.objects.get_or_create(
+            name="丽水市人力资源和社会保障局", defaults={"kind": OrganisationKind.HR_BUREAU}
+        )
         for county in counties:
             Organisation.objects.get_or_create(
-                name=f"{county.name}人力资源和社会保障局", defaults={"kind": OrganisationKind.HR_BUREAU, "county": county}
+                name=f"{county.name}人力资源和社会保障局",
+                defaults={"kind": OrganisationKind.HR_BUREAU, "county": county},
             )
         for s in series.values():
             Organisation.objects.get_or_create(
@@ -157,9 +174,13 @@ def load_demo(*, people: int = 3000, years: int = 5, seed: int = 20261129, this_
                 seen.add(number)
                 persons.append(
                     Person(
-                        name=fake.name(), id_number_encrypted=encrypt_id_number(number),
-                        id_number_hash=id_number_hash(number), id_number_masked=mask_id_number(number),
-                        unit=unit, series=unit.series, county=unit.county,
+                        name=fake.name(),
+                        id_number_encrypted=encrypt_id_number(number),
+                        id_number_hash=id_number_hash(number),
+                        id_number_masked=mask_id_number(number),
+                        unit=unit,
+                        series=unit.series,
+                        county=unit.county,
                         title_level=rng.choice(["初级", "中级", "副高级", "正高级"]),
                         title_obtained_on=date(rng.randint(this_year - 12, this_year - 1), rng.randint(1, 12), 1),
                     )
@@ -190,8 +211,14 @@ def load_demo(*, people: int = 3000, years: int = 5, seed: int = 20261129, this_
             _staff("hr_admin", Role.HR_ADMIN, "市人力社保局管理员（全市）"),
             _staff("reviewer3", Role.REVIEWER, "三级管理权限：市人力社保局（全市）", level=3),
             _staff("reviewer2", Role.REVIEWER, f"二级管理权限：{lishui.name}人力社保局", level=2, county=lishui),
-            _staff("reviewer1", Role.REVIEWER, f"一级管理权限：{lishui.name}教育系列评委会组建部门", level=1,
-                   county=lishui, series=series["education"]),
+            _staff(
+                "reviewer1",
+                Role.REVIEWER,
+                f"一级管理权限：{lishui.name}教育系列评委会组建部门",
+                level=1,
+                county=lishui,
+                series=series["education"],
+            ),
             _staff("industry", Role.INDUSTRY_AUTHORITY, "卫生行业主管部门（全市卫生系列）", series=series["health"]),
             _staff("unit_staff", Role.UNIT_STAFF, "单位经办人（本单位）", unit=Unit.objects.order_by("pk").first()),
             _staff("evaluator", Role.EVALUATOR, "评委会（全市）"),
@@ -207,8 +234,15 @@ def load_demo(*, people: int = 3000, years: int = 5, seed: int = 20261129, this_
         accounts.append(DemoAccount("professional", Role.PROFESSIONAL, "专业技术人员（查看本人学时）"))
         if created:
             audit_record(
-                actor=None, actor_label="demo", action="demo.loaded", object_type="demo",
+                actor=None,
+                actor_label="demo",
+                action="demo.loaded",
+                object_type="demo",
                 after={"people": people, "years": years, "seed": seed, "entries": LedgerEntry.objects.count()},
             )
-    return {"created": created, "accounts": accounts, "people": Person.objects.count(),
-            "entries": LedgerEntry.objects.count()}
+    return {
+        "created": created,
+        "accounts": accounts,
+        "people": Person.objects.count(),
+        "entries": LedgerEntry.objects.count(),
+    }

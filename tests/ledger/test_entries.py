@@ -138,7 +138,12 @@ def test_rebuild_totals_finds_and_repairs_drift(make_person):
     assert totals_rebuild(fix=False) == []
     PersonYearTotal.objects.filter(person=person).update(professional=Decimal("99.0"))
     (drift,) = totals_rebuild(fix=False)
-    assert (drift.year, drift.category, drift.stored, drift.actual) == (2025, "professional", Decimal("99.0"), Decimal("6.0"))
+    assert (drift.year, drift.category, drift.stored, drift.actual) == (
+        2025,
+        "professional",
+        Decimal("99.0"),
+        Decimal("6.0"),
+    )
     assert len(totals_rebuild(fix=True)) == 1
     assert totals_rebuild(fix=False) == []
     assert PersonYearTotal.objects.get(person=person).professional == Decimal("6.0")

@@ -143,9 +143,7 @@ def test_r12a_changed_hours_per_day_changes_the_cap():
     claim=hours_values,
     per_day=st.decimals(min_value=1, max_value=12, places=1, allow_nan=False, allow_infinity=False),
 )
-def test_r12a_registered_hours_never_exceed_per_day_cap_times_days_nor_the_claim(
-    start, extra_days, claim, per_day
-):
+def test_r12a_registered_hours_never_exceed_per_day_cap_times_days_nor_the_claim(start, extra_days, claim, per_day):
     end = start + timedelta(days=extra_days)
     result = offline_training_hours(start, end, claim, RuleSet(offline_hours_per_day=per_day))
     limit = per_day * (extra_days + 1)

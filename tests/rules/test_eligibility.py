@@ -14,12 +14,8 @@ from cehours.rules.hours import Category
 from cehours.rules.ruleset import RuleSet
 
 A = 2026  # application year
-QUALIFIED = YearTotals(
-    general_public=Decimal("10"), industry_public=Decimal("10"), professional=Decimal("70")
-)
-UNQUALIFIED = YearTotals(
-    general_public=Decimal("10"), industry_public=Decimal("10"), professional=Decimal("30")
-)
+QUALIFIED = YearTotals(general_public=Decimal("10"), industry_public=Decimal("10"), professional=Decimal("70"))
+UNQUALIFIED = YearTotals(general_public=Decimal("10"), industry_public=Decimal("10"), professional=Decimal("30"))
 
 
 def compliance_from(totals_by_year, rules=None):

@@ -22,15 +22,11 @@ ON = date(2026, 6, 1)
 
 
 def city(code, effective_from, **values):
-    return RuleVersion(
-        code=code, issuing_level=IssuingLevel.CITY, effective_from=effective_from, values=values
-    )
+    return RuleVersion(code=code, issuing_level=IssuingLevel.CITY, effective_from=effective_from, values=values)
 
 
 def province(code, effective_from, **values):
-    return RuleVersion(
-        code=code, issuing_level=IssuingLevel.PROVINCE, effective_from=effective_from, values=values
-    )
+    return RuleVersion(code=code, issuing_level=IssuingLevel.PROVINCE, effective_from=effective_from, values=values)
 
 
 def test_r11_default_annual_requirement_is_90_total_60_professional_18_public():
@@ -151,12 +147,8 @@ def test_r12d_later_provincial_version_replaces_earlier_provincial_value():
 
 def test_r12d_issuing_level_may_be_given_as_a_string():
     versions = [
-        RuleVersion(
-            code="ZJ", issuing_level="province", effective_from=date(2024, 1, 1), values={"annual_total": 70}
-        ),
-        RuleVersion(
-            code="LS", issuing_level="city", effective_from=date(2025, 1, 1), values={"annual_total": 80}
-        ),
+        RuleVersion(code="ZJ", issuing_level="province", effective_from=date(2024, 1, 1), values={"annual_total": 70}),
+        RuleVersion(code="LS", issuing_level="city", effective_from=date(2025, 1, 1), values={"annual_total": 80}),
     ]
     assert rules_in_force(versions, ON).annual_total == 70
 
@@ -186,9 +178,7 @@ requirement = st.decimals(min_value=0, max_value=500, places=1, allow_nan=False,
 offsets = st.lists(st.integers(min_value=-3000, max_value=3000), min_size=0, max_size=6, unique=True)
 
 
-@given(
-    city_offsets=offsets, city_values=st.lists(requirement, min_size=6, max_size=6), provincial=requirement
-)
+@given(city_offsets=offsets, city_values=st.lists(requirement, min_size=6, max_size=6), provincial=requirement)
 def test_r12d_property_provincial_value_in_force_always_wins_over_any_city_versions(
     city_offsets, city_values, provincial
 ):

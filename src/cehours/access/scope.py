@@ -46,8 +46,7 @@ def _prefixed(q: Q, prefix: str) -> Q:
         else:
             key, value = child
             children.append((prefix + key, value))
-    out = Q(*children, _connector=q.connector, _negated=q.negated)
-    return out
+    return Q(*children, _connector=q.connector, _negated=q.negated)
 
 
 def is_staff_user(user) -> bool:

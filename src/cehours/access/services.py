@@ -44,7 +44,10 @@ def grant_create(
     with transaction.atomic():
         grant = Grant.objects.create(user=user, role=role, level=level, county=county, series=series, unit=unit)
         audit_record(
-            actor=by, action="access.grant_created", object_type="grant", object_id=grant.pk,
+            actor=by,
+            action="access.grant_created",
+            object_type="grant",
+            object_id=grant.pk,
             after={"user": user.username, "role": role, "level": level, "scope": grant.scope_label},
         )
     return grant
@@ -64,8 +67,13 @@ def staff_create(*, username: str, password: str | None, by=None, **grant) -> tu
             else:
                 user.set_unusable_password()
             user.save()
-            audit_record(actor=by, action="access.account_created", object_type="user", object_id=user.pk,
-                         after={"username": username})
+            audit_record(
+                actor=by,
+                action="access.account_created",
+                object_type="user",
+                object_id=user.pk,
+                after={"username": username},
+            )
         return user, grant_create(user=user, by=by, **grant)
 
 
@@ -78,8 +86,13 @@ def token_issue(*, user, by=None) -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         row = ApiToken.objects.create(user=user, token_hash=_token_hash(token), prefix=token[:12])
-        audit_record(actor=by or user, action="access.token_issued", object_type="api_token", object_id=row.pk,
-                     after={"user": user.username, "prefix": row.prefix})
+        audit_record(
+            actor=by or user,
+            action="access.token_issued",
+            object_type="api_token",
+            object_id=row.pk,
+            after={"user": user.username, "prefix": row.prefix},
+        )
     return token
 
 
@@ -100,6 +113,11 @@ def token_revoke(*, token_prefix: str, user, by=None) -> int:
         count = ApiToken.objects.filter(user=user, prefix=token_prefix, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
-        audit_record(actor=by or user, action="access.token_revoked", object_type="api_token",
-                     object_id=token_prefix, after={"revoked": count})
+        audit_record(
+            actor=by or user,
+            action="access.token_revoked",
+            object_type="api_token",
+            object_id=token_prefix,
+            after={"revoked": count},
+        )
     return count

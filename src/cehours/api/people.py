@@ -43,7 +43,9 @@ def _person_ref(person: Person, user) -> dict:
 
 
 class ComplianceQuery(Schema):
-    from_year: int | None = Field(None, alias="from", ge=MIN_YEAR, le=MAX_YEAR, description="起始年度，默认为截止年度前四年")
+    from_year: int | None = Field(
+        None, alias="from", ge=MIN_YEAR, le=MAX_YEAR, description="起始年度，默认为截止年度前四年"
+    )
     to_year: int | None = Field(None, alias="to", ge=MIN_YEAR, le=MAX_YEAR, description="截止年度，默认为当年")
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from ninja import NinjaAPI
-from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 
 from . import people
 from .auth import AUTH
 from .errors import ApiInputError, ErrorCode, error_body, validation_errors
+
 
 class ReadableJSON(JSONRenderer):
     """UTF-8 JSON: Chinese messages stay readable in logs and terminals."""
@@ -40,7 +41,8 @@ def _input(request, exc: ApiInputError):
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
     return api.create_response(
-        request, error_body("", ErrorCode.UNAUTHENTICATED, "未登录或令牌无效：请登录，或提供 Authorization: Bearer 令牌"),
+        request,
+        error_body("", ErrorCode.UNAUTHENTICATED, "未登录或令牌无效：请登录，或提供 Authorization: Bearer 令牌"),
         status=401,
     )
 

@@ -56,9 +56,7 @@ def _create_head() -> None:
     """The tip row, created once even when two first appends race (an upsert that does nothing twice)."""
     table = AuditHead._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (id, seq, hash) VALUES (1, 0, %s) ON CONFLICT (id) DO NOTHING", [GENESIS]
-        )
+        cursor.execute(f"INSERT INTO {table} (id, seq, hash) VALUES (1, 0, %s) ON CONFLICT (id) DO NOTHING", [GENESIS])
 
 
 def actor_label_of(actor) -> str:
@@ -136,4 +134,3 @@ def audit_verify(batch_size: int = 5000) -> tuple[int, list[ChainProblem]]:
     if head is not None and (head.seq != last_seq or head.hash != prev_hash):
         problems.append(ChainProblem(head.seq, f"链尾应为序号 {head.seq}，实际为 {last_seq}：末尾事件被删除"))
     return checked, problems
-

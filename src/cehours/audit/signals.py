@@ -23,5 +23,11 @@ def _logged_out(sender, request, user, **kwargs):
 def _login_failed(sender, credentials, request=None, **kwargs):
     # The attempted username only; never the password.
     username = str(credentials.get("username", ""))[:150]
-    audit_record(actor=None, actor_label=f"anonymous:{username}", action="auth.login_failed", object_type="user",
-                 object_id="", after={"username": username})
+    audit_record(
+        actor=None,
+        actor_label=f"anonymous:{username}",
+        action="auth.login_failed",
+        object_type="user",
+        object_id="",
+        after={"username": username},
+    )

@@ -31,7 +31,10 @@ def integrity_record(*, person: Person, finding: str, by, on: date) -> Integrity
     with transaction.atomic():
         entry = IntegrityEntry.objects.create(person=person, finding=finding.strip(), recorded_on=on, recorded_by=by)
         audit_record(
-            actor=by, action="integrity.recorded", object_type="integrity_entry", object_id=entry.pk,
+            actor=by,
+            action="integrity.recorded",
+            object_type="integrity_entry",
+            object_id=entry.pk,
             after={"person_id": person.pk, "finding": entry.finding, "recorded_on": on},
         )
     return entry
@@ -51,7 +54,11 @@ def integrity_lift(*, entry: IntegrityEntry, by, reason: str, on: date) -> Integ
         locked.lifted_on, locked.lifted_by, locked.lift_reason = on, by, reason.strip()
         locked.save(update_fields=["lifted_on", "lifted_by", "lift_reason"])
         audit_record(
-            actor=by, action="integrity.lifted", object_type="integrity_entry", object_id=locked.pk,
-            before=before, after={"lifted_on": on, "reason": locked.lift_reason},
+            actor=by,
+            action="integrity.lifted",
+            object_type="integrity_entry",
+            object_id=locked.pk,
+            before=before,
+            after={"lifted_on": on, "reason": locked.lift_reason},
         )
     return locked

@@ -70,9 +70,7 @@ class LedgerEntry(models.Model):
                     | Q(reverses__isnull=False, hours__lte=0, hours__gte=-10000)
                 ),
             ),
-            models.CheckConstraint(
-                name="ledger_entry_category", condition=Q(category__in=[c.value for c in Category])
-            ),
+            models.CheckConstraint(name="ledger_entry_category", condition=Q(category__in=[c.value for c in Category])),
             models.CheckConstraint(name="ledger_entry_year", condition=Q(year__gte=1990, year__lte=2200)),
             models.UniqueConstraint(
                 fields=["source_system", "source_record_id"],

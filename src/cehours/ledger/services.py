@@ -110,8 +110,12 @@ def entry_register(
         )
         _bump_totals(person.pk, entry.year, category, hours)
         audit_record(
-            actor=by, actor_label=by_label, action="ledger.entry_registered", object_type="ledger_entry",
-            object_id=entry.pk, after=_entry_snapshot(entry),
+            actor=by,
+            actor_label=by_label,
+            action="ledger.entry_registered",
+            object_type="ledger_entry",
+            object_id=entry.pk,
+            after=_entry_snapshot(entry),
         )
     return entry
 
@@ -142,8 +146,12 @@ def entry_reverse(*, entry: LedgerEntry, by, reason: str) -> LedgerEntry:
         )
         _bump_totals(original.person_id, original.year, original.category, -original.hours)
         audit_record(
-            actor=by, action="ledger.entry_reversed", object_type="ledger_entry", object_id=original.pk,
-            before=_entry_snapshot(original), after={**_entry_snapshot(reversal), "reason": reason.strip()},
+            actor=by,
+            action="ledger.entry_reversed",
+            object_type="ledger_entry",
+            object_id=original.pk,
+            before=_entry_snapshot(original),
+            after={**_entry_snapshot(reversal), "reason": reason.strip()},
         )
     return reversal
 
@@ -181,7 +189,9 @@ def totals_rebuild(*, by=None, fix: bool = True) -> list[TotalsDrift]:
                 batch_size=2000,
             )
             audit_record(
-                actor=by, action="ledger.totals_rebuilt", object_type="person_year_total",
+                actor=by,
+                action="ledger.totals_rebuilt",
+                object_type="person_year_total",
                 after={"drifted_figures": len(drift), "person_years": len(actual)},
             )
     return drift

@@ -57,9 +57,17 @@ def person_register(
                 unit_confirmed=unit_confirmed,
             )
             audit_record(
-                actor=by, action="people.person_registered", object_type="person", object_id=person.pk,
-                after={"name": name, "id_number": person.id_number_masked, "county": county.pk,
-                       "unit": unit.pk if unit else None, "series": series.pk if series else None},
+                actor=by,
+                action="people.person_registered",
+                object_type="person",
+                object_id=person.pk,
+                after={
+                    "name": name,
+                    "id_number": person.id_number_masked,
+                    "county": county.pk,
+                    "unit": unit.pk if unit else None,
+                    "series": series.pk if series else None,
+                },
             )
     except IntegrityError as exc:  # registered by a concurrent request since the check above
         raise PersonError("id_number", "该身份证号码已登记") from exc

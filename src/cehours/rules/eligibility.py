@@ -93,8 +93,7 @@ def title_eligibility(
         period_end = a - 1
         if qualified < required_years:
             reasons.append(
-                f"{period_start}—{period_end}年学时合格年数为 {qualified} 年，"
-                f"少于申报资格规定的 {required_years} 年"
+                f"{period_start}—{period_end}年学时合格年数为 {qualified} 年，少于申报资格规定的 {required_years} 年"
             )
         for year in (a - 2, a - 1):
             row = by_year.get(year) or compliance_of(year)

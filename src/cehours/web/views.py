@@ -8,11 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from cehours.access.scope import is_staff_user
+from cehours.ledger.rulesets import rules_for_year
 from cehours.ledger.selectors import person_compliance, person_eligibility, person_entries
 from cehours.people.models import Person
 from cehours.people.selectors import people_search, person_visible
 from cehours.rules.hours import CATEGORY_LABELS, Category
-from cehours.ledger.rulesets import rules_for_year
 
 from .forms import EligibilityForm, EntriesForm, SearchForm, YearRangeForm
 

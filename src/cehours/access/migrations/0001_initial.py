@@ -6,46 +6,111 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('prefix', models.CharField(max_length=12, verbose_name='前缀')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("prefix", models.CharField(max_length=12, verbose_name="前缀")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '个人接口令牌',
-                'verbose_name_plural': '个人接口令牌',
+                "verbose_name": "个人接口令牌",
+                "verbose_name_plural": "个人接口令牌",
             },
         ),
         migrations.CreateModel(
-            name='Grant',
+            name="Grant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('professional', '专业技术人员'), ('unit_staff', '单位经办人'), ('reviewer', '审核人员'), ('industry_authority', '行业主管部门'), ('hr_admin', '人力社保部门管理员'), ('evaluator', '评委会'), ('provider', '继续教育基地/培训机构')], max_length=32, verbose_name='角色')),
-                ('level', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='管理权限级别')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='授予时间')),
-                ('county', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='people.county', verbose_name='县（市、区）范围')),
-                ('series', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='people.series', verbose_name='行业（系列）范围')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='people.unit', verbose_name='单位范围')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grants', to=settings.AUTH_USER_MODEL, verbose_name='账号')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("professional", "专业技术人员"),
+                            ("unit_staff", "单位经办人"),
+                            ("reviewer", "审核人员"),
+                            ("industry_authority", "行业主管部门"),
+                            ("hr_admin", "人力社保部门管理员"),
+                            ("evaluator", "评委会"),
+                            ("provider", "继续教育基地/培训机构"),
+                        ],
+                        max_length=32,
+                        verbose_name="角色",
+                    ),
+                ),
+                ("level", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="管理权限级别")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="授予时间")),
+                (
+                    "county",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="people.county",
+                        verbose_name="县（市、区）范围",
+                    ),
+                ),
+                (
+                    "series",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="people.series",
+                        verbose_name="行业（系列）范围",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="people.unit",
+                        verbose_name="单位范围",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grants",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="账号",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '授权',
-                'verbose_name_plural': '授权',
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('level__in', [1, 2, 3]), ('role', 'reviewer')), models.Q(models.Q(('role', 'reviewer'), _negated=True), ('level__isnull', True)), _connector='OR'), name='grant_reviewer_has_level')],
+                "verbose_name": "授权",
+                "verbose_name_plural": "授权",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("level__in", [1, 2, 3]), ("role", "reviewer")),
+                            models.Q(models.Q(("role", "reviewer"), _negated=True), ("level__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="grant_reviewer_has_level",
+                    )
+                ],
             },
         ),
     ]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,37 +14,55 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditHead',
+            name="AuditHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(default=0)),
-                ('hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.BigIntegerField(default=0)),
+                (
+                    "hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000", max_length=64
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(unique=True, verbose_name='序号')),
-                ('at', models.DateTimeField(verbose_name='时间')),
-                ('actor_label', models.CharField(max_length=150, verbose_name='操作人标识')),
-                ('action', models.CharField(max_length=64, verbose_name='操作')),
-                ('object_type', models.CharField(max_length=64, verbose_name='对象类型')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='对象标识')),
-                ('before', models.JSONField(blank=True, null=True, verbose_name='变更前')),
-                ('after', models.JSONField(blank=True, null=True, verbose_name='变更后')),
-                ('remote_addr', models.CharField(blank=True, max_length=64, verbose_name='来源地址')),
-                ('request_id', models.CharField(max_length=64, verbose_name='请求标识')),
-                ('via', models.CharField(max_length=8, verbose_name='途径')),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.BigIntegerField(unique=True, verbose_name="序号")),
+                ("at", models.DateTimeField(verbose_name="时间")),
+                ("actor_label", models.CharField(max_length=150, verbose_name="操作人标识")),
+                ("action", models.CharField(max_length=64, verbose_name="操作")),
+                ("object_type", models.CharField(max_length=64, verbose_name="对象类型")),
+                ("object_id", models.CharField(blank=True, max_length=64, verbose_name="对象标识")),
+                ("before", models.JSONField(blank=True, null=True, verbose_name="变更前")),
+                ("after", models.JSONField(blank=True, null=True, verbose_name="变更后")),
+                ("remote_addr", models.CharField(blank=True, max_length=64, verbose_name="来源地址")),
+                ("request_id", models.CharField(max_length=64, verbose_name="请求标识")),
+                ("via", models.CharField(max_length=8, verbose_name="途径")),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审计事件',
-                'verbose_name_plural': '审计事件',
-                'ordering': ['seq'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_audit_object__0e78a5_idx'), models.Index(fields=['actor', 'at'], name='audit_audit_actor_i_6c9c9e_idx')],
+                "verbose_name": "审计事件",
+                "verbose_name_plural": "审计事件",
+                "ordering": ["seq"],
+                "indexes": [
+                    models.Index(fields=["object_type", "object_id"], name="audit_audit_object__0e78a5_idx"),
+                    models.Index(fields=["actor", "at"], name="audit_audit_actor_i_6c9c9e_idx"),
+                ],
             },
         ),
     ]

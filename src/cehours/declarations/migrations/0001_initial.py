@@ -6,30 +6,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IntegrityEntry',
+            name="IntegrityEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('finding', models.TextField(verbose_name='查实情况')),
-                ('recorded_on', models.DateField(verbose_name='记录日期')),
-                ('lifted_on', models.DateField(blank=True, null=True, verbose_name='解除日期')),
-                ('lift_reason', models.TextField(blank=True, verbose_name='解除理由')),
-                ('lifted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='解除人')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='integrity_entries', to='people.person', verbose_name='人员')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='记录人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("finding", models.TextField(verbose_name="查实情况")),
+                ("recorded_on", models.DateField(verbose_name="记录日期")),
+                ("lifted_on", models.DateField(blank=True, null=True, verbose_name="解除日期")),
+                ("lift_reason", models.TextField(blank=True, verbose_name="解除理由")),
+                (
+                    "lifted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="解除人",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="integrity_entries",
+                        to="people.person",
+                        verbose_name="人员",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="记录人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '诚信档案记录',
-                'verbose_name_plural': '诚信档案记录',
+                "verbose_name": "诚信档案记录",
+                "verbose_name_plural": "诚信档案记录",
             },
         ),
     ]
