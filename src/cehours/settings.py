@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "cehours.access",
     "cehours.ledger",
     "cehours.declarations",
+    "cehours.integration",
     "cehours.web",
 ]
 

@@ -27,3 +27,15 @@ class Session(SessionAuth):
 
 
 AUTH = [PersonalToken(), Session()]
+
+
+class SystemKeyAuth(HttpBearer):
+    """`Authorization: Bearer <key>` of a connected system (`cehours issue-api-key`)."""
+
+    def authenticate(self, request, token):
+        from cehours.integration.keys import system_for_key
+
+        return system_for_key(token)
+
+
+SYSTEM_AUTH = [SystemKeyAuth()]

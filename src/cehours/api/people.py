@@ -37,7 +37,7 @@ def _person_ref(person: Person, user) -> dict:
         "name": person.name,
         "id_number": person.id_number_for(user),
         "unit": person.unit.name if person.unit else None,
-        "county": person.county.name,
+        "county": person.county.name if person.county else None,
         "series": person.series.name if person.series else None,
     }
 

@@ -41,7 +41,7 @@ class PersonRef(Schema):
     name: str
     id_number: str
     unit: str | None
-    county: str
+    county: str | None
     series: str | None
 
 

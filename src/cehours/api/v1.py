@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
-from . import people
+from . import people, records
 from .auth import AUTH
 from .errors import ApiInputError, ErrorCode, error_body, validation_errors
 
@@ -52,4 +53,13 @@ def _http(request, exc: HttpError):
     return api.create_response(request, error_body("", ErrorCode.INVALID, str(exc)), status=exc.status_code)
 
 
+@api.get("/health", auth=None, tags=["health"])
+def health(request):
+    """For load balancers: the app answers and its database does."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"status": "ok"}
+
+
 api.add_router("/", people.router)
+api.add_router("/", records.router)

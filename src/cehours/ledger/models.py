@@ -42,11 +42,14 @@ class LedgerEntry(models.Model):
     source = models.CharField("来源", max_length=24, choices=Source.choices)
     source_system = models.CharField("来源系统", max_length=64, blank=True)
     source_record_id = models.CharField("来源记录号", max_length=128, blank=True)
+    source_fingerprint = models.CharField("来源内容摘要", max_length=64, blank=True)
     activity_type = models.CharField("学习形式", max_length=64, blank=True)
     title = models.CharField("名称", max_length=255)
     start_on = models.DateField("开始日期", null=True, blank=True)
     end_on = models.DateField("结束日期", null=True, blank=True)
     completed_on = models.DateField("完成日期")
+    provider = models.CharField("举办单位", max_length=128, blank=True)
+    external_url = models.CharField("链接", max_length=500, blank=True)
     explanation = models.CharField("折算说明", max_length=255, blank=True)
     reverses = models.OneToOneField(
         "self", models.PROTECT, null=True, blank=True, related_name="reversed_by", verbose_name="冲销的记录"

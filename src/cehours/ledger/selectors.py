@@ -39,11 +39,11 @@ def person_compliance(person: Person, first: int, last: int) -> list[YearComplia
     return [year_compliance(year, totals[year], rules_for_year(year, versions)) for year in range(first, last + 1)]
 
 
-def person_integrity_block(person: Person, on: date) -> bool:
+def person_integrity_block(person: Person, on: date, versions: list | None = None) -> bool:
     """R20: whether an integrity-archive entry blocks this person's title applications on `on`."""
     from cehours.declarations.selectors import integrity_records
 
-    return integrity_block_active(integrity_records(person), on, rules_on(on).integrity_block_years)
+    return integrity_block_active(integrity_records(person), on, rules_on(on, versions).integrity_block_years)
 
 
 def person_eligibility(
@@ -62,7 +62,7 @@ def person_eligibility(
         required_years=required_years,
         since_year=since_year,
         compliance_of=compliance_of,
-        integrity_block=person_integrity_block(person, today),
+        integrity_block=person_integrity_block(person, today, versions),
     )
 
 

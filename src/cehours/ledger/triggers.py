@@ -23,7 +23,7 @@ POSTGRES_CREATE = [
     f"""CREATE OR REPLACE FUNCTION ledger_entry_append_only() RETURNS trigger AS $$
         BEGIN RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'integrity_constraint_violation'; END;
         $$ LANGUAGE plpgsql""",
-    f"""CREATE TRIGGER ledger_entry_append_only BEFORE UPDATE OR DELETE ON {TABLE}
+    f"""CREATE OR REPLACE TRIGGER ledger_entry_append_only BEFORE UPDATE OR DELETE ON {TABLE}
         FOR EACH ROW EXECUTE FUNCTION ledger_entry_append_only()""",
 ]
 POSTGRES_DROP = [
@@ -38,6 +38,14 @@ def create_statements(vendor: str) -> list[str]:
 
 def drop_statements(vendor: str) -> list[str]:
     return {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}.get(vendor, [])
+
+
+def ensure(connection) -> None:
+    """Idempotent: SQLite drops a table's triggers when a migration rebuilds the table, so every
+    `migrate` ends by making sure they are there (see LedgerConfig.ready)."""
+    with connection.cursor() as cursor:
+        for statement in create_statements(connection.vendor):
+            cursor.execute(statement)
 
 
 def install(apps, schema_editor) -> None:

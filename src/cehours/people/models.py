@@ -101,7 +101,8 @@ class Person(models.Model):
     id_number_masked = models.CharField("身份证号码（脱敏）", max_length=18)
     unit = models.ForeignKey(Unit, models.PROTECT, null=True, blank=True, verbose_name="工作单位")
     series = models.ForeignKey(Series, models.PROTECT, null=True, blank=True, verbose_name="职称系列")
-    county = models.ForeignKey(County, models.PROTECT, verbose_name="所在县（市、区）")
+    # Unknown for a person first seen in a connected system's record, until their unit confirms them.
+    county = models.ForeignKey(County, models.PROTECT, null=True, blank=True, verbose_name="所在县（市、区）")
     title_level = models.CharField("现职称等级", max_length=32, blank=True)
     title_obtained_on = models.DateField("取得现职称日期", null=True, blank=True)
     unit_confirmed = models.BooleanField("单位已确认", default=True)

@@ -1,0 +1,39 @@
+"""Connected systems and their API keys."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from cehours.people.models import Series
+
+
+class ConnectedSystem(models.Model):
+    """An industry, provincial or training-base learning system that pushes completed learning (R15)."""
+
+    code = models.SlugField("系统代码", max_length=64, unique=True)
+    name = models.CharField("系统名称", max_length=128)
+    # Empty means no restriction on that axis.
+    categories = models.JSONField("允许登记的科目类别", default=list, blank=True)
+    industries = models.ManyToManyField(Series, blank=True, verbose_name="允许登记的行业（系列）")
+    active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "对接系统"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+
+class SystemKey(models.Model):
+    """An API key of a connected system; only its SHA-256 is stored, the key is shown once."""
+
+    system = models.ForeignKey(ConnectedSystem, models.CASCADE, related_name="keys")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField("前缀", max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "对接系统密钥"
