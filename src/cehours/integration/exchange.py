@@ -1,0 +1,362 @@
+"""Exchange files with the provincial platform: export of registered hours, import of hours and rosters.
+
+The export and the hours import share one column layout, so a file exported here imports
+unchanged into another installation (or into an empty one, giving the same totals). Imports run
+as a dry run first, reporting every row's problems, and are idempotent: the same file twice
+changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from cehours.access.models import Role
+from cehours.audit.services import audit_record
+from cehours.ledger.models import LedgerEntry, Source
+from cehours.people.crypto import decrypt_id_number, encrypt_id_number, id_number_hash
+from cehours.people.models import County, Person, Series, Unit
+from cehours.rules.identifiers import InvalidIdentifier, mask_id_number, normalize_credit_code, normalize_id_number
+
+from .intake import MAX_BATCH, records_intake
+from .keys import system_save
+from .models import ConnectedSystem
+from .records import parse_record
+
+HOURS_COLUMNS = [
+    "source_record_id", "id_number", "name", "year", "category", "hours", "activity_type", "title",
+    "start_on", "end_on", "completed_on", "provider", "source", "source_system", "registered_at",
+]  # fmt: skip
+HOURS_REQUIRED = ["source_record_id", "id_number", "name", "category", "hours", "title", "completed_on"]
+PROVINCE_SYSTEM = "zj-province"
+
+
+class ExchangeError(PermissionError):
+    pass
+
+
+def _may_exchange(user) -> bool:
+    return user is not None and user.is_authenticated and user.grants.filter(role=Role.HR_ADMIN).exists()
+
+
+def export_hours(*, user, year: int, county: str | None = None, series: str | None = None) -> Iterator[list]:
+    """Effective entries of a year (neither reversed nor reversals) in the user's scope, full ID numbers.
+
+    Full ID numbers leave the platform only in this file, so only HR administrators may make it.
+    """
+    if not _may_exchange(user):
+        raise ExchangeError("只有人力社保部门管理员可以导出学时交换文件")
+    entries = (
+        LedgerEntry.objects.visible_to(user)
+        .filter(year=year, reverses__isnull=True, reversed_by__isnull=True)
+        .select_related("person")
+        .order_by("pk")
+    )
+    if county:
+        entries = entries.filter(person__county_id=county)
+    if series:
+        entries = entries.filter(person__series_id=series)
+    for e in entries.iterator(chunk_size=2000):
+        yield [
+            e.source_record_id or f"cehours-{e.pk}",
+            decrypt_id_number(e.person.id_number_encrypted),
+            e.person.name,
+            e.year,
+            e.category,
+            e.hours,
+            e.activity_type,
+            e.title,
+            e.start_on,
+            e.end_on,
+            e.completed_on,
+            e.provider,
+            e.source,
+            e.source_system,
+            timezone.localtime(e.registered_at).isoformat(timespec="seconds"),
+        ]
+
+
+def export_audit(*, user, year: int, county: str | None, series: str | None, fmt: str, rows: int) -> None:
+    audit_record(
+        actor=user,
+        action="exchange.hours_exported",
+        object_type="ledger_entry",
+        after={"year": year, "county": county, "series": series, "format": fmt, "rows": rows},
+    )
+
+
+@dataclass
+class RowReport:
+    row: int
+    key: str
+    status: str  # ok | created | duplicate | updated | unchanged | rejected
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowReport]
+    dry_run: bool
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.rows if r.status == status)
+
+    @property
+    def problems(self) -> list[RowReport]:
+        return [r for r in self.rows if r.errors]
+
+
+def _hours_record(values: dict[str, str]) -> dict:
+    """A provincial row becomes an intake record of activity 'other': its hours are already converted
+    by the issuing platform, whose rules take precedence (R12d)."""
+    record: dict = {
+        "source_record_id": values.get("source_record_id", ""),
+        "id_number": values.get("id_number", ""),
+        "name": values.get("name", ""),
+        "category": values.get("category", ""),
+        "activity": "other",
+        "hours": values.get("hours", ""),
+        "title": values.get("title", ""),
+        "completed_on": values.get("completed_on", ""),
+    }
+    if values.get("provider"):
+        record["provider"] = values["provider"]
+    return record
+
+
+def province_system(by=None) -> ConnectedSystem:
+    system = ConnectedSystem.objects.filter(code=PROVINCE_SYSTEM).first()
+    if system is None:
+        system, _ = system_save(
+            code=PROVINCE_SYSTEM, name="浙江省专业技术人员继续教育学时登记管理系统", categories=[], industries=[], by=by
+        )
+    return system
+
+
+def import_hours(
+    *,
+    rows: Iterator[tuple[int, dict[str, str]]],
+    user,
+    dry_run: bool,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Hours from the provincial platform, through the same checks and idempotency as live intake."""
+    if not _may_exchange(user):
+        raise ExchangeError("只有人力社保部门管理员可以导入学时")
+    today = timezone.localdate()
+    reports: list[RowReport] = []
+    pending: list[tuple[RowReport, dict]] = []
+    system = None if dry_run else province_system(by=user)
+
+    def flush() -> None:
+        if not pending:
+            return
+        if system is None:  # dry run: the checks that need the database, without writing
+            for report, problem in zip(
+                (r for r, _ in pending), _person_problems([record for _, record in pending]), strict=True
+            ):
+                if problem:
+                    report.status, report.errors = "rejected", [problem]
+        else:
+            result = records_intake(
+                system=system, records=[r for _, r in pending], today=today, source=Source.PROVINCIAL_IMPORT
+            )
+            for (report, _), outcome in zip(pending, result.results, strict=True):
+                report.status = outcome.status
+                report.errors = [e["message"] for e in outcome.errors]
+        pending.clear()
+
+    from cehours.ledger.rulesets import rules_on, stored_versions
+
+    versions = stored_versions()
+    for number, values in rows:
+        record = _hours_record(values)
+        report = RowReport(row=number, key=record["source_record_id"], status="ok")
+        reports.append(report)
+        parsed = parse_record(record, rules_on=lambda day: rules_on(day, versions), today=today)
+        if isinstance(parsed, list):
+            report.status, report.errors = "rejected", [p.message for p in parsed]
+            continue
+        record["id_number"] = parsed.id_number
+        pending.append((report, record))
+        if len(pending) >= MAX_BATCH:
+            flush()
+            if progress:
+                progress(len(reports))
+    flush()
+    if progress:
+        progress(len(reports))
+    report = ImportReport(reports, dry_run)
+    if not dry_run:
+        audit_record(
+            actor=user,
+            action="exchange.hours_imported",
+            object_type="ledger_entry",
+            after={s: report.count(s) for s in ("created", "duplicate", "rejected")},
+        )
+    return report
+
+
+def _person_problems(records: list[dict]) -> list[str | None]:
+    """R3 for a dry run: a known ID number must come with the registered name."""
+    hashes = [id_number_hash(r["id_number"]) for r in records]
+    names = dict(Person.objects.filter(id_number_hash__in=set(hashes)).values_list("id_number_hash", "name"))
+    return [
+        "name：姓名与平台登记的该身份证号码持有人不一致" if h in names and names[h] != r["name"] else None
+        for h, r in zip(hashes, records, strict=True)
+    ]
+
+
+UNIT_COLUMNS = ["credit_code", "name", "county_code", "series_code", "self_evaluating"]
+PEOPLE_COLUMNS = [
+    "id_number",
+    "name",
+    "unit_credit_code",
+    "series_code",
+    "county_code",
+    "title_level",
+    "title_obtained_on",
+]
+
+
+def import_units(*, rows, user, dry_run: bool, progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Units by unified social credit code: created, or updated where the roster differs."""
+    if not _may_exchange(user):
+        raise ExchangeError("只有人力社保部门管理员可以导入单位名册")
+    counties = {c.code: c for c in County.objects.all()}
+    series = {s.code: s for s in Series.objects.all()}
+    reports = []
+    with transaction.atomic():
+        for number, values in rows:
+            errors = []
+            try:
+                code = normalize_credit_code(values.get("credit_code", ""))
+            except InvalidIdentifier as exc:
+                code, errors = values.get("credit_code", ""), [f"credit_code：{exc}"]
+            name = values.get("name", "").strip()
+            if not name or len(name) > 128:
+                errors.append("name：单位名称不能为空，且不超过128个字符")
+            county = counties.get(values.get("county_code", ""))
+            if county is None:
+                errors.append(f"county_code：不是丽水市的县（市、区）代码：{values.get('county_code', '')}")
+            s_code = values.get("series_code", "")
+            if s_code and s_code not in series:
+                errors.append(f"series_code：找不到行业（系列）代码 {s_code}")
+            flag = values.get("self_evaluating", "").strip().lower()
+            if flag not in {"", "0", "1", "是", "否", "true", "false"}:
+                errors.append("self_evaluating：应为 是/否")
+            report = RowReport(number, code, "rejected" if errors else "ok", errors)
+            reports.append(report)
+            if errors or dry_run:
+                continue
+            wanted = {
+                "name": name,
+                "county": county,
+                "series": series.get(s_code),
+                "self_evaluating": flag in {"1", "是", "true"},
+            }
+            unit = Unit.objects.filter(credit_code=code).first()
+            if unit is None:
+                Unit.objects.create(credit_code=code, **wanted)
+                report.status = "created"
+            elif any(getattr(unit, k) != v for k, v in wanted.items()):
+                for k, v in wanted.items():
+                    setattr(unit, k, v)
+                unit.save()
+                report.status = "updated"
+            else:
+                report.status = "unchanged"
+            if progress and len(reports) % 1000 == 0:
+                progress(len(reports))
+        result = ImportReport(reports, dry_run)
+        if not dry_run:
+            audit_record(
+                actor=user,
+                action="exchange.units_imported",
+                object_type="unit",
+                after={s: result.count(s) for s in ("created", "updated", "unchanged", "rejected")},
+            )
+    return result
+
+
+def import_people(*, rows, user, dry_run: bool, progress: Callable[[int], None] | None = None) -> ImportReport:
+    """People by ID number (R3): created, or their unit, series, county and title updated; a roster
+    never renames a registered person (a different name is reported, not applied)."""
+    if not _may_exchange(user):
+        raise ExchangeError("只有人力社保部门管理员可以导入人员名册")
+    counties = {c.code: c for c in County.objects.all()}
+    series = {s.code: s for s in Series.objects.all()}
+    units = {u.credit_code: u for u in Unit.objects.all()}
+    reports = []
+    with transaction.atomic():
+        for number, values in rows:
+            errors = []
+            try:
+                id_number = normalize_id_number(values.get("id_number", ""))
+            except InvalidIdentifier as exc:
+                id_number, errors = "", [f"id_number：{exc}"]
+            name = values.get("name", "").strip()
+            if not name or len(name) > 64:
+                errors.append("name：姓名不能为空，且不超过64个字符")
+            unit = units.get(values.get("unit_credit_code", "").upper()) if values.get("unit_credit_code") else None
+            if values.get("unit_credit_code") and unit is None:
+                errors.append(f"unit_credit_code：找不到单位 {values['unit_credit_code']}（请先导入单位名册）")
+            county = counties.get(values.get("county_code", "")) or (unit.county if unit else None)
+            if county is None:
+                errors.append("county_code：须为丽水市的县（市、区）代码，或提供所在单位")
+            s_code = values.get("series_code", "")
+            if s_code and s_code not in series:
+                errors.append(f"series_code：找不到行业（系列）代码 {s_code}")
+            obtained = None
+            if values.get("title_obtained_on"):
+                try:
+                    obtained = date.fromisoformat(values["title_obtained_on"][:10])
+                except ValueError:
+                    errors.append("title_obtained_on：应为 YYYY-MM-DD 格式的日期")
+            masked = mask_id_number(id_number) if id_number else values.get("id_number", "")
+            person = Person.objects.filter(id_number_hash=id_number_hash(id_number)).first() if id_number else None
+            if person is not None and person.name != name:
+                errors.append("name：与平台登记的姓名不一致；更名须经单位确认，未导入")
+            report = RowReport(number, masked, "rejected" if errors else "ok", errors)
+            reports.append(report)
+            if errors or dry_run:
+                continue
+            wanted = {
+                "unit": unit,
+                "county": county,
+                "series": series.get(s_code) or (unit.series if unit else None),
+                "title_level": values.get("title_level", "")[:32],
+                "title_obtained_on": obtained,
+                "unit_confirmed": unit is not None,
+            }
+            if person is None:
+                Person.objects.create(
+                    name=name,
+                    id_number_encrypted=encrypt_id_number(id_number),
+                    id_number_hash=id_number_hash(id_number),
+                    id_number_masked=masked,
+                    **wanted,
+                )
+                report.status = "created"
+            elif any(getattr(person, k) != v for k, v in wanted.items()):
+                for k, v in wanted.items():
+                    setattr(person, k, v)
+                person.save()
+                report.status = "updated"
+            else:
+                report.status = "unchanged"
+            if progress and len(reports) % 1000 == 0:
+                progress(len(reports))
+        result = ImportReport(reports, dry_run)
+        if not dry_run:
+            audit_record(
+                actor=user,
+                action="exchange.people_imported",
+                object_type="person",
+                after={s: result.count(s) for s in ("created", "updated", "unchanged", "rejected")},
+            )
+    return result
