@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import exchange, systems, views
 
 app_name = "web"
 
@@ -17,4 +17,10 @@ urlpatterns = [
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/entries/", views.person_entries_page, name="person-entries"),
     path("people/<int:pk>/eligibility/", views.person_eligibility_page, name="person-eligibility"),
+    path("systems/", systems.systems, name="systems"),
+    path("systems/<slug:code>/rotate/", systems.rotate, name="system-rotate"),
+    path("systems/<slug:code>/revoke/", systems.revoke, name="system-revoke"),
+    path("exchange/", exchange.exchange, name="exchange"),
+    path("exchange/export/", exchange.export, name="exchange-export"),
+    path("exchange/import/", exchange.import_file, name="exchange-import"),
 ]

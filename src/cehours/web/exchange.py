@@ -1,0 +1,146 @@
+"""HR pages for exchange files: export registered hours; import hours and rosters with a dry run first."""
+
+from __future__ import annotations
+
+import io
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from cehours.access.models import Role
+from cehours.integration.exchange import (
+    HOURS_COLUMNS,
+    HOURS_REQUIRED,
+    export_audit,
+    export_hours,
+    import_hours,
+    import_people,
+    import_units,
+)
+from cehours.integration.tables import TableError, read_table, write_csv, write_xlsx
+from cehours.people.models import County, Series
+
+from .permissions import role_required
+
+MAX_UPLOAD = 50 * 1024 * 1024
+
+
+class ExportForm(forms.Form):
+    year = forms.IntegerField(
+        label="年度",
+        min_value=1990,
+        max_value=2100,
+        error_messages={
+            "required": "请填写年度",
+            "invalid": "年度应为四位数年份",
+            "min_value": "年度不能早于 1990 年",
+            "max_value": "年度不能晚于 2100 年",
+        },
+    )
+    county = forms.ChoiceField(
+        label="县（市、区）", required=False, error_messages={"invalid_choice": "县（市、区）无效"}
+    )
+    industry = forms.ChoiceField(label="行业（系列）", required=False, error_messages={"invalid_choice": "行业无效"})
+    format = forms.ChoiceField(
+        label="格式",
+        choices=[("xlsx", "Excel (xlsx)"), ("csv", "CSV")],
+        error_messages={"invalid_choice": "格式应为 xlsx 或 csv"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].choices = [("", "全部")] + [(c.code, c.name) for c in County.objects.all()]
+        self.fields["industry"].choices = [("", "全部")] + [(s.code, s.name) for s in Series.objects.all()]
+
+
+IMPORT_KINDS = {
+    "hours": ("省平台学时", HOURS_REQUIRED, import_hours),
+    "units": ("单位名册", ["credit_code", "name", "county_code"], import_units),
+    "people": ("人员名册", ["id_number", "name"], import_people),
+}
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="文件类型",
+        choices=[(k, v[0]) for k, v in IMPORT_KINDS.items()],
+        error_messages={"required": "请选择文件类型", "invalid_choice": "文件类型无效"},
+    )
+    file = forms.FileField(
+        label="文件（.xlsx 或 .csv）", error_messages={"required": "请选择要导入的文件", "empty": "文件为空"}
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD:
+            raise forms.ValidationError("文件不能超过 50 MB")
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError("只支持 .xlsx 与 .csv 文件")
+        return upload
+
+
+def _page(request, export_form, import_form, report=None, status=200, label=""):
+    context = {"export_form": export_form, "import_form": import_form, "report": report,
+        "report_label": label, "columns": HOURS_COLUMNS}
+    return render(request, "web/exchange.html", context, status=status)
+
+
+@role_required(Role.HR_ADMIN)
+def exchange(request: HttpRequest) -> HttpResponse:
+    initial = {"year": timezone.localdate().year - 1, "format": "xlsx"}
+    return _page(request, ExportForm(initial=initial), ImportForm())
+
+
+@role_required(Role.HR_ADMIN)
+def export(request: HttpRequest) -> HttpResponse:
+    form = ExportForm(request.GET)
+    if not form.is_valid():
+        return _page(request, form, ImportForm(), status=400)
+    data = form.cleaned_data
+    rows = export_hours(
+        user=request.user, year=data["year"], county=data["county"] or None, series=data["industry"] or None
+    )
+    name = f"cehours-hours-{data['year']}.{data['format']}"
+    if data["format"] == "csv":
+        buffer = io.StringIO()
+        count = write_csv(HOURS_COLUMNS, rows, buffer)
+        response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    else:
+        binary = io.BytesIO()
+        count = write_xlsx(HOURS_COLUMNS, rows, binary)
+        response = HttpResponse(
+            binary.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    export_audit(
+        user=request.user,
+        year=data["year"],
+        county=data["county"] or None,
+        series=data["industry"] or None,
+        fmt=data["format"],
+        rows=count,
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@role_required(Role.HR_ADMIN)
+def import_file(request: HttpRequest) -> HttpResponse:
+    export_form = ExportForm(initial={"year": timezone.localdate().year - 1, "format": "xlsx"})
+    if request.method != "POST":
+        return _page(request, export_form, ImportForm())
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _page(request, export_form, form, status=400)
+    label, required, importer = IMPORT_KINDS[form.cleaned_data["kind"]]
+    upload = form.cleaned_data["file"]
+    dry_run = request.POST.get("action") != "import"
+    try:
+        rows = read_table(upload.name, upload.read(), required)
+        report = importer(rows=rows, user=request.user, dry_run=dry_run)
+    except TableError as exc:
+        form.add_error("file", str(exc))
+        return _page(request, export_form, form, status=400)
+    next_form = ImportForm(initial={"kind": form.cleaned_data["kind"]})
+    return _page(request, export_form, next_form, report=report, label=label)
