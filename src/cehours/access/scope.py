@@ -9,14 +9,19 @@ from .models import PERSON_READING_ROLES, Grant
 NOTHING = Q(pk__in=[])
 
 
-def person_grants(user) -> list[Grant]:
+def user_grants(user) -> list[Grant]:
+    """All of the user's grants, read once per request (cached on the user object)."""
     if user is None or not user.is_authenticated:
         return []
     cached = getattr(user, "_cehours_grants", None)
     if cached is None:
         cached = list(user.grants.all())
         user._cehours_grants = cached
-    return [g for g in cached if g.role in PERSON_READING_ROLES]
+    return cached
+
+
+def person_grants(user) -> list[Grant]:
+    return [g for g in user_grants(user) if g.role in PERSON_READING_ROLES]
 
 
 def person_filter(user, prefix: str = "") -> Q:

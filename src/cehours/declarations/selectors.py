@@ -1,11 +1,15 @@
-"""Reads of the integrity archive."""
+"""Reads of declarations, review queues, fraud signals and the integrity archive."""
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
+from cehours.access.grants import review_filter
 from cehours.people.models import Person
 from cehours.rules.eligibility import IntegrityRecord
+from cehours.rules.review import State
 
-from .models import IntegrityEntry
+from .models import Declaration, Evidence, IntegrityEntry, Notice
 
 
 def integrity_records(person: Person) -> list[IntegrityRecord]:
@@ -13,3 +17,55 @@ def integrity_records(person: Person) -> list[IntegrityRecord]:
         IntegrityRecord(recorded_on=row.recorded_on, lifted_on=row.lifted_on)
         for row in IntegrityEntry.objects.filter(person=person)
     ]
+
+
+def declaration_visible(user, pk: int) -> Declaration | None:
+    """Through the one scope door: the person themself and staff whose scope holds the person."""
+    return (
+        Declaration.objects.visible_to(user)
+        .select_related("person", "person__unit", "person__series", "activity_type", "entry", "decided_by")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def may_decide(user, declaration: Declaration) -> bool:
+    return Person.objects.filter(pk=declaration.person_id).filter(review_filter(user)).exists()
+
+
+def review_queue(user, *, status: str = State.SUBMITTED, year: int | None = None, name: str = "") -> QuerySet:
+    """Declarations routed to this reviewer: those of people in a scope the user reviews (R17)."""
+    rows = Declaration.objects.filter(person__in=Person.objects.filter(review_filter(user))).select_related(
+        "person", "person__unit", "activity_type"
+    )
+    if status:
+        rows = rows.filter(status=status)
+    if year:
+        rows = rows.filter(year=year)
+    if name:
+        rows = rows.filter(person__name__startswith=name)
+    return rows.order_by("submitted_at", "pk")
+
+
+def fraud_signals(declaration: Declaration) -> list[Evidence]:
+    """The same evidence file (by SHA-256) in another person's declaration: shown to reviewers."""
+    digests = list(declaration.evidence.values_list("sha256", flat=True))
+    return list(
+        Evidence.objects.filter(sha256__in=digests)
+        .exclude(declaration__person_id=declaration.person_id)
+        .select_related("declaration", "declaration__person")
+    )
+
+
+def evidence_visible(user, pk: int) -> Evidence | None:
+    return (
+        Evidence.objects.filter(pk=pk, declaration__in=Declaration.objects.visible_to(user))
+        .select_related("declaration")
+        .first()
+    )
+
+
+def unread_notices(user) -> list[Notice]:
+    if not user.is_authenticated:
+        return []
+    return list(Notice.objects.filter(user=user, read_at__isnull=True)[:20])

@@ -1,20 +1,36 @@
-"""Recording and lifting integrity-archive entries (R20), reserved to level-2/3 reviewers."""
+"""Writes of the declaration workflow (R16.2, R17, R20, R21). One transaction each, audited.
+
+Who may do what is checked here, against the grants (access.grants), so pages and the API cannot
+differ. Decisions use the declaration's version as an optimistic lock: of two reviewers deciding
+at once, one wins and the other is told, and the ledger is written once.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
 
 from cehours.access.grants import reviewer_level_over
-from cehours.audit.services import audit_record
+from cehours.audit.services import actor_label_of, audit_record
+from cehours.ledger.models import LedgerEntry, Source
+from cehours.ledger.rulesets import rules_on
+from cehours.ledger.services import entry_register, entry_reverse
 from cehours.people.models import Person
+from cehours.rules.catalogue import claim_hours
+from cehours.rules.review import NEEDS_REASON, REVIEWER_ACTIONS, Action, State, TransitionError, next_state
 
-from .models import IntegrityEntry
+from .catalogue import activity_rule, catalogue_for
+from .evidence import EvidenceError, inspect
+from .models import ActivityType, Declaration, DeclarationEvent, Evidence, IntegrityEntry, Notice
 
 
-class IntegrityActionError(PermissionError):
-    """Not allowed or not valid; `field` names the input at fault."""
+class DeclarationError(ValueError):
+    """Refused; `field` names the input at fault (empty for the request as a whole)."""
 
     def __init__(self, field: str, message: str):
         super().__init__(message)
@@ -22,35 +38,315 @@ class IntegrityActionError(PermissionError):
         self.message = message
 
 
-def integrity_record(*, person: Person, finding: str, by, on: date) -> IntegrityEntry:
-    """R20: a level-2 or level-3 reviewer whose scope holds the person records falsification."""
-    if reviewer_level_over(by, person) < 2:
-        raise IntegrityActionError("person", "只有二级或三级管理权限可在其职责范围内记录诚信档案")
-    if not (finding or "").strip():
-        raise IntegrityActionError("finding", "查实情况不能为空")
+class DecisionConflict(DeclarationError):
+    """Another reviewer decided (or the person withdrew) first."""
+
+
+def record_event(declaration: Declaration, action: str, before: str, by, reason: str = "") -> None:
+    DeclarationEvent.objects.create(
+        declaration=declaration,
+        action=action,
+        from_state=before,
+        to_state=declaration.status,
+        actor=by if getattr(by, "pk", None) else None,
+        actor_label=actor_label_of(by),
+        reason=reason,
+    )
+    audit_record(
+        actor=by,
+        action=f"declaration.{action}",
+        object_type="declaration",
+        object_id=declaration.pk,
+        before={"status": before},
+        after={"status": declaration.status, "reason": reason, "hours": declaration.hours},
+    )
+
+
+def notify(user, message: str, link: str = "") -> None:
+    if user is not None:
+        Notice.objects.create(user=user, message=message[:500], link=link)
+
+
+def _own(person: Person, by) -> None:
+    if by is None or person.user_id != by.pk:
+        raise DeclarationError("", "只能由本人申报或修改自己的学时申报")
+
+
+def _already_approved(person: Person, activity: ActivityType, year: int, excluding: int | None) -> Decimal:
+    rows = Declaration.objects.filter(
+        person=person, activity_type__code=activity.code, year=year, status=State.APPROVED
+    )
+    if excluding:
+        rows = rows.exclude(pk=excluding)
+    return rows.aggregate(total=Sum("hours"))["total"] or Decimal(0)
+
+
+def declaration_preview(
+    *, person: Person, activity: ActivityType, quantity, start_on: date, end_on: date, excluding: int | None = None
+):
+    """The hours and why, computed before submission (R8 catalogue, R12a 6 h/day)."""
+    if activity not in catalogue_for(person):
+        raise DeclarationError("activity_type", "该学习形式不在您所在行业的目录中")
+    try:
+        quantity = Decimal(str(quantity))
+    except InvalidOperation as exc:
+        raise DeclarationError("quantity", "数量应为数字") from exc
+    if not quantity.is_finite() or quantity <= 0 or quantity > 1000:
+        raise DeclarationError("quantity", "数量应大于 0 且不超过 1000")
+    if end_on < start_on:
+        raise DeclarationError("end_on", "结束日期不能早于开始日期")
+    if end_on > timezone.localdate():
+        raise DeclarationError("end_on", "只能申报已经完成的学习")
+    already = _already_approved(person, activity, end_on.year, excluding)
+    try:
+        return claim_hours(
+            activity_rule(activity),
+            quantity=quantity,
+            start_on=start_on,
+            end_on=end_on,
+            already_this_year=already,
+            rules=rules_on(end_on),
+        )
+    except ValueError as exc:
+        raise DeclarationError("quantity", str(exc)) from exc
+
+
+def declaration_create(
+    *, person: Person, by, activity: ActivityType, title: str, organiser: str, start_on: date, end_on: date, quantity
+) -> Declaration:
+    """A draft: the person sees the computed hours and adds evidence before submitting."""
+    _own(person, by)
+    title = (title or "").strip()
+    if not title or len(title) > 255:
+        raise DeclarationError("title", "名称不能为空，且不超过255个字符")
+    if len(organiser or "") > 128:
+        raise DeclarationError("organiser", "举办单位不超过128个字符")
+    claim = declaration_preview(person=person, activity=activity, quantity=quantity, start_on=start_on, end_on=end_on)
     with transaction.atomic():
-        entry = IntegrityEntry.objects.create(person=person, finding=finding.strip(), recorded_on=on, recorded_by=by)
+        declaration = Declaration.objects.create(
+            person=person,
+            activity_type=activity,
+            category=activity.category,
+            title=title,
+            organiser=(organiser or "").strip(),
+            start_on=start_on,
+            end_on=end_on,
+            quantity=Decimal(str(quantity)),
+            hours=claim.hours,
+            explanation=claim.explanation[:500],
+            year=end_on.year,
+        )
+        record_event(declaration, "created", "", by)
+    return declaration
+
+
+def evidence_add(*, declaration: Declaration, by, name: str, content: bytes) -> Evidence:
+    _own(declaration.person, by)
+    if declaration.status not in (State.DRAFT, State.RETURNED):
+        raise DeclarationError("file", "只有草稿或退回补充材料的申报可以添加证明材料")
+    try:
+        content_type, extension, digest = inspect(content)
+    except EvidenceError as exc:
+        raise DeclarationError("file", str(exc)) from exc
+    with transaction.atomic():
+        evidence = Evidence(
+            declaration=declaration,
+            original_name=(name or "")[:255],
+            content_type=content_type,
+            size=len(content),
+            sha256=digest,
+        )
+        evidence.file.save(f"{digest[:16]}.{extension}", ContentFile(content), save=False)
+        evidence.save()
+        audit_record(
+            actor=by,
+            action="declaration.evidence_added",
+            object_type="declaration",
+            object_id=declaration.pk,
+            after={"file": evidence.original_name, "sha256": digest, "size": evidence.size},
+        )
+    return evidence
+
+
+def _deadline(year: int) -> date:
+    return date(year, 12, 31) + timedelta(days=rules_on(date(year, 12, 31)).declaration_deadline_days)
+
+
+def _person_move(declaration: Declaration, by, action: Action) -> Declaration:
+    _own(declaration.person, by)
+    with transaction.atomic():
+        locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
+        before = locked.status
+        try:
+            locked.status = next_state(before, action)
+        except TransitionError as exc:
+            raise DeclarationError("", str(exc)) from exc
+        if action in (Action.SUBMIT, Action.RESUBMIT):
+            if not locked.evidence.exists():
+                raise DeclarationError("file", "请先上传证明材料（PDF、JPEG 或 PNG）")
+            if timezone.localdate() > _deadline(locked.year):
+                raise DeclarationError("", f"{locked.year}年度的线下学习申报已于 {_deadline(locked.year)} 截止")
+            claim = declaration_preview(
+                person=locked.person,
+                activity=locked.activity_type,
+                quantity=locked.quantity,
+                start_on=locked.start_on,
+                end_on=locked.end_on,
+                excluding=locked.pk,
+            )
+            locked.hours, locked.explanation = claim.hours, claim.explanation[:500]
+            locked.submitted_at = timezone.now()
+        locked.version = F("version") + 1
+        locked.save()
+        locked.refresh_from_db()
+        record_event(locked, action.value, before, by)
+    return locked
+
+
+def declaration_submit(*, declaration: Declaration, by) -> Declaration:
+    return _person_move(declaration, by, Action.SUBMIT)
+
+
+def declaration_resubmit(*, declaration: Declaration, by) -> Declaration:
+    return _person_move(declaration, by, Action.RESUBMIT)
+
+
+def declaration_withdraw(*, declaration: Declaration, by) -> Declaration:
+    return _person_move(declaration, by, Action.WITHDRAW)
+
+
+def declaration_decide(*, declaration: Declaration, by, action: str, reason: str = "", version: int) -> Declaration:
+    """A level-1+ reviewer in scope approves, rejects or returns (R16.2, R17).
+
+    `version` is the version the reviewer saw; if anybody acted since, nothing is written and the
+    reviewer is told. Approval registers the hours in the same transaction.
+    """
+    try:
+        action = Action(action)
+    except ValueError as exc:
+        raise DeclarationError("action", "审核操作应为通过、不通过或退回补充材料") from exc
+    if action not in REVIEWER_ACTIONS:
+        raise DeclarationError("action", "审核操作应为通过、不通过或退回补充材料")
+    level = reviewer_level_over(by, declaration.person)
+    if level < 1:
+        raise DeclarationError("", "该申报不在您的审核范围内")
+    if declaration.person.user_id is not None and declaration.person.user_id == by.pk:
+        raise DeclarationError("", "审核人员不能审核本人的申报（回避）")
+    reason = (reason or "").strip()
+    if action in NEEDS_REASON and not reason:
+        raise DeclarationError("reason", "不通过或退回时须填写理由，申报人将看到该理由")
+    with transaction.atomic():
+        current = Declaration.objects.select_for_update().get(pk=declaration.pk)
+        if current.version != version:
+            raise DecisionConflict("", "该申报已被其他审核人员处理或已变更，请刷新后查看最新状态")
+        before = current.status
+        try:
+            new_state = next_state(before, action)
+        except TransitionError as exc:
+            raise DecisionConflict("", str(exc)) from exc
+        updated = Declaration.objects.filter(pk=current.pk, version=version, status=before).update(
+            status=new_state,
+            version=F("version") + 1,
+            decided_at=timezone.now(),
+            decided_by=by,
+            decided_level=level,
+            decision_reason=reason,
+        )
+        if updated != 1:  # the row lock above makes this unreachable; kept as the last line of defence
+            raise DecisionConflict("", "该申报已被其他审核人员处理，请刷新后查看最新状态")
+        current.refresh_from_db()
+        if new_state == State.APPROVED:
+            current.entry = register_hours(current, by)
+            current.save(update_fields=["entry"])
+        record_event(current, action.value, before, by, reason)
+        notify(
+            current.person.user,
+            f"您的学时申报“{current.title}”{current.status_label}" + (f"：{reason}" if reason else ""),
+            link=f"/declarations/{current.pk}/",
+        )
+    return current
+
+
+def register_hours(declaration: Declaration, by) -> LedgerEntry:
+    return entry_register(
+        person=declaration.person,
+        category=declaration.category,
+        hours=declaration.hours,
+        source=Source.DECLARATION,
+        title=declaration.title,
+        completed_on=declaration.end_on,
+        by=by,
+        activity_type=declaration.activity_type.code,
+        start_on=declaration.start_on,
+        end_on=declaration.end_on,
+        source_system="declaration",
+        source_record_id=f"{declaration.pk}:{declaration.version}",
+        explanation=declaration.explanation[:255],
+    )
+
+
+def registered_entry(declaration: Declaration) -> LedgerEntry | None:
+    """The declaration's ledger entry if it still counts (not reversed)."""
+    entry = declaration.entry
+    if entry is None or LedgerEntry.objects.filter(reverses=entry).exists():
+        return None
+    return entry
+
+
+def integrity_record(
+    *, person: Person, finding: str, by, on: date, declaration: Declaration | None = None, evidence_note: str = ""
+) -> IntegrityEntry:
+    """R20: a level-2 or level-3 reviewer whose scope holds the person records falsification; the
+    declaration's hours are reversed and title applications are blocked until level 3 lifts it."""
+    if reviewer_level_over(by, person) < 2:
+        raise DeclarationError("person", "只有二级或三级管理权限可在其职责范围内记录诚信档案")
+    if not (finding or "").strip():
+        raise DeclarationError("finding", "查实情况不能为空")
+    if declaration is not None and declaration.person_id != person.pk:
+        raise DeclarationError("declaration", "该申报不属于此人员")
+    with transaction.atomic():
+        entry = IntegrityEntry.objects.create(
+            person=person,
+            declaration=declaration,
+            finding=finding.strip(),
+            evidence_note=(evidence_note or "").strip(),
+            recorded_on=on,
+            recorded_by=by,
+        )
+        reversed_id = None
+        if declaration is not None:
+            counted = registered_entry(declaration)
+            if counted is not None:
+                reversed_id = entry_reverse(
+                    entry=counted, by=by, reason=f"弄虚作假，记入诚信档案：{finding.strip()}"
+                ).pk
         audit_record(
             actor=by,
             action="integrity.recorded",
             object_type="integrity_entry",
             object_id=entry.pk,
-            after={"person_id": person.pk, "finding": entry.finding, "recorded_on": on},
+            after={
+                "person_id": person.pk,
+                "declaration_id": declaration.pk if declaration else None,
+                "finding": entry.finding,
+                "recorded_on": on,
+                "reversal_entry_id": reversed_id,
+            },
         )
+        notify(person.user, "您的继续教育学时存在弄虚作假情形，已记入职称评审诚信档案，取消职称申报资格（第二十条）")
     return entry
 
 
 def integrity_lift(*, entry: IntegrityEntry, by, reason: str, on: date) -> IntegrityEntry:
     """Only the city HR bureau (level 3) lifts an entry (DESIGN §2)."""
     if reviewer_level_over(by, entry.person) < 3:
-        raise IntegrityActionError("entry", "只有三级管理权限（市人力社保局）可以解除诚信档案记录")
+        raise DeclarationError("entry", "只有三级管理权限（市人力社保局）可以解除诚信档案记录")
     if not (reason or "").strip():
-        raise IntegrityActionError("reason", "解除理由不能为空")
+        raise DeclarationError("reason", "解除理由不能为空")
     with transaction.atomic():
         locked = IntegrityEntry.objects.select_for_update().get(pk=entry.pk)
         if locked.lifted_on is not None:
-            raise IntegrityActionError("entry", "该记录已解除")
-        before = {"lifted_on": None}
+            raise DeclarationError("entry", "该记录已解除")
         locked.lifted_on, locked.lifted_by, locked.lift_reason = on, by, reason.strip()
         locked.save(update_fields=["lifted_on", "lifted_by", "lift_reason"])
         audit_record(
@@ -58,7 +354,11 @@ def integrity_lift(*, entry: IntegrityEntry, by, reason: str, on: date) -> Integ
             action="integrity.lifted",
             object_type="integrity_entry",
             object_id=locked.pk,
-            before=before,
+            before={"lifted_on": None},
             after={"lifted_on": on, "reason": locked.lift_reason},
         )
     return locked
+
+
+# Kept for callers of the foundation's name.
+IntegrityActionError = DeclarationError

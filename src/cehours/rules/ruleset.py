@@ -49,6 +49,8 @@ class RuleSet:
     hours_quantum: Decimal = Decimal("0.1")
     # R20 第二十条: years an integrity entry blocks title applications; None = until lifted by L3.
     integrity_block_years: int | None = None
+    # R16.2 第十六条: a year's offline learning may be declared until this many days after 31 December.
+    declaration_deadline_days: int = 90
 
     def seminar_hours(self, level: SeminarLevel | str) -> Decimal:
         return {

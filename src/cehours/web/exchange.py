@@ -82,8 +82,13 @@ class ImportForm(forms.Form):
 
 
 def _page(request, export_form, import_form, report=None, status=200, label=""):
-    context = {"export_form": export_form, "import_form": import_form, "report": report,
-        "report_label": label, "columns": HOURS_COLUMNS}
+    context = {
+        "export_form": export_form,
+        "import_form": import_form,
+        "report": report,
+        "report_label": label,
+        "columns": HOURS_COLUMNS,
+    }
     return render(request, "web/exchange.html", context, status=status)
 
 

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import exchange, systems, views
+from . import declarations, exchange, oversight, seminars, systems, views
 
 app_name = "web"
 
@@ -17,6 +17,20 @@ urlpatterns = [
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/entries/", views.person_entries_page, name="person-entries"),
     path("people/<int:pk>/eligibility/", views.person_eligibility_page, name="person-eligibility"),
+    path("declarations/", declarations.my_declarations, name="declarations"),
+    path("declarations/<int:pk>/", declarations.declaration_detail, name="declaration"),
+    path("declarations/<int:pk>/act/", declarations.declaration_person_action, name="declaration-act"),
+    path("declarations/<int:pk>/decide/", declarations.declaration_decide_view, name="declaration-decide"),
+    path("declarations/<int:pk>/integrity/", oversight.integrity_new, name="integrity-new"),
+    path("evidence/<int:pk>/", declarations.evidence_file, name="evidence"),
+    path("review/", declarations.review, name="review"),
+    path("spot-checks/", oversight.spot_checks, name="spot-checks"),
+    path("spot-checks/<int:pk>/", oversight.spot_check, name="spot-check"),
+    path("spot-checks/items/<int:pk>/", oversight.spot_check_item, name="spot-check-item"),
+    path("integrity/<int:pk>/lift/", oversight.integrity_lift_view, name="integrity-lift"),
+    path("seminars/", seminars.seminars, name="seminars"),
+    path("seminars/<int:pk>/decide/", seminars.seminar_decision, name="seminar-decide"),
+    path("seminars/<int:pk>/attendees/", seminars.seminar_attendees, name="seminar-attendees"),
     path("systems/", systems.systems, name="systems"),
     path("systems/<slug:code>/rotate/", systems.rotate, name="system-rotate"),
     path("systems/<slug:code>/revoke/", systems.revoke, name="system-revoke"),

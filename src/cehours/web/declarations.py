@@ -1,0 +1,256 @@
+"""Pages for offline declarations: the person declares, reviewers decide (R16.2, R17)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cehours.access.grants import reviewer_level_over
+from cehours.declarations.catalogue import catalogue_for
+from cehours.declarations.models import ActivityType, Declaration
+from cehours.declarations.selectors import (
+    declaration_visible,
+    evidence_visible,
+    fraud_signals,
+    may_decide,
+    review_queue,
+)
+from cehours.declarations.services import (
+    DecisionConflict,
+    DeclarationError,
+    declaration_create,
+    declaration_decide,
+    declaration_preview,
+    declaration_resubmit,
+    declaration_submit,
+    declaration_withdraw,
+    evidence_add,
+)
+from cehours.ledger.selectors import person_compliance
+from cehours.rules.review import STATE_LABELS, State
+
+from .forms import MIN_YEAR
+
+DATE_ERRORS = {"required": "请填写日期", "invalid": "日期格式应为 YYYY-MM-DD"}
+
+
+class DeclarationForm(forms.Form):
+    activity_type = forms.ModelChoiceField(
+        label="学习形式",
+        queryset=ActivityType.objects.none(),
+        error_messages={"required": "请选择学习形式", "invalid_choice": "学习形式不在您所在行业的目录中"},
+    )
+    title = forms.CharField(
+        label="名称", max_length=255, error_messages={"required": "请填写名称", "max_length": "名称不超过255个字符"}
+    )
+    organiser = forms.CharField(
+        label="举办单位", max_length=128, required=False, error_messages={"max_length": "举办单位不超过128个字符"}
+    )
+    start_on = forms.DateField(label="开始日期", error_messages=DATE_ERRORS)
+    end_on = forms.DateField(label="结束日期", error_messages=DATE_ERRORS)
+    quantity = forms.DecimalField(
+        label="数量（天数、篇数、学分等）",
+        min_value=0.1,
+        max_value=1000,
+        decimal_places=1,
+        error_messages={
+            "required": "请填写数量",
+            "invalid": "数量应为数字",
+            "min_value": "数量应大于 0",
+            "max_value": "数量不超过 1000",
+            "max_decimal_places": "数量最多一位小数",
+        },
+    )
+    file = forms.FileField(label="证明材料（PDF、JPEG 或 PNG，不超过 10 MB）", required=False)
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = [row.pk for row in catalogue_for(person)] if person else []
+        self.fields["activity_type"].queryset = ActivityType.objects.filter(pk__in=ids).order_by("code")
+        self.fields["activity_type"].label_from_instance = lambda row: (
+            f"{row.name}（{row.get_category_display()}，{row.get_formula_display()} {row.hours_per_unit:g} 学时"
+            f"{'' if row.formula == 'fixed' else '/' + row.unit_label}）"
+        )
+
+
+def _person(request):
+    person = getattr(request.user, "person", None)
+    if person is None:
+        raise Http404("您的账号未关联专业技术人员档案")
+    return person
+
+
+@login_required
+def my_declarations(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    form = DeclarationForm(request.POST or None, request.FILES or None, person=person)
+    preview = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if request.POST.get("action") == "preview":
+                    preview = declaration_preview(
+                        person=person,
+                        activity=data["activity_type"],
+                        quantity=data["quantity"],
+                        start_on=data["start_on"],
+                        end_on=data["end_on"],
+                    )
+                else:
+                    declaration = declaration_create(
+                        person=person,
+                        by=request.user,
+                        activity=data["activity_type"],
+                        title=data["title"],
+                        organiser=data["organiser"],
+                        start_on=data["start_on"],
+                        end_on=data["end_on"],
+                        quantity=data["quantity"],
+                    )
+                    if data.get("file"):
+                        evidence_add(
+                            declaration=declaration,
+                            by=request.user,
+                            name=data["file"].name,
+                            content=data["file"].read(),
+                        )
+                    messages.success(request, "已保存为草稿。请核对学时与证明材料后提交。")
+                    return redirect("web:declaration", pk=declaration.pk)
+            except DeclarationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                status = 400
+        else:
+            status = 400
+    declarations = Declaration.objects.filter(person=person).select_related("activity_type").order_by("-created_at")
+    context = {"form": form, "declarations": declarations, "preview": preview, "catalogue": catalogue_for(person)}
+    return render(request, "web/declarations.html", context, status=status)
+
+
+def _visible(request, pk: int) -> Declaration:
+    declaration = declaration_visible(request.user, pk)
+    if declaration is None:
+        raise Http404("未找到该申报，或不在您的查看范围内")
+    return declaration
+
+
+@login_required
+def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = _visible(request, pk)
+    own = declaration.person.user_id == request.user.pk
+    reviewer = not own and may_decide(request.user, declaration)
+    context = {
+        "d": declaration,
+        "own": own,
+        "reviewer": reviewer,
+        "evidence": list(declaration.evidence.all()),
+        "events": list(declaration.events.all()),
+        "can_edit": own and declaration.status in (State.DRAFT, State.RETURNED),
+    }
+    if reviewer:
+        context["oversight"] = reviewer_level_over(request.user, declaration.person) >= 2
+        context["signals"] = fraud_signals(declaration)
+        (context["year_hours"],) = person_compliance(declaration.person, declaration.year, declaration.year)
+    return render(request, "web/declaration.html", context)
+
+
+@require_POST
+@login_required
+def declaration_person_action(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = _visible(request, pk)
+    action = request.POST.get("action")
+    try:
+        if action == "upload":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise DeclarationError("file", "请选择要上传的证明材料")
+            evidence_add(declaration=declaration, by=request.user, name=upload.name, content=upload.read())
+            messages.success(request, "证明材料已上传。")
+        elif action == "submit":
+            verb = declaration_resubmit if declaration.status == State.RETURNED else declaration_submit
+            verb(declaration=declaration, by=request.user)
+            messages.success(request, "已提交，等待审核。")
+        elif action == "withdraw":
+            declaration_withdraw(declaration=declaration, by=request.user)
+            messages.success(request, "已撤回。")
+        else:
+            raise DeclarationError("action", "操作无效")
+    except DeclarationError as exc:
+        label = {"file": "证明材料", "action": "操作"}.get(exc.field, "")
+        messages.error(request, f"{label}：{exc.message}" if label else exc.message)
+    return redirect("web:declaration", pk=pk)
+
+
+@require_POST
+@login_required
+def declaration_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = _visible(request, pk)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        messages.error(request, "版本：请求无效，请刷新页面后重试")
+        return redirect("web:declaration", pk=pk)
+    try:
+        decided = declaration_decide(
+            declaration=declaration,
+            by=request.user,
+            action=request.POST.get("action", ""),
+            reason=request.POST.get("reason", ""),
+            version=version,
+        )
+        messages.success(request, f"已处理：{decided.status_label}")
+    except DecisionConflict as exc:
+        messages.error(request, exc.message)
+    except DeclarationError as exc:
+        label = {"reason": "理由", "action": "审核操作"}.get(exc.field, "")
+        messages.error(request, f"{label}：{exc.message}" if label else exc.message)
+    return redirect("web:declaration", pk=pk)
+
+
+@login_required
+def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+    evidence = evidence_visible(request.user, pk)
+    if evidence is None:
+        raise Http404("未找到该证明材料，或不在您的查看范围内")
+    response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
+    response["Content-Disposition"] = (
+        f'inline; filename="evidence-{evidence.pk}.{evidence.file.name.rsplit(".", 1)[-1]}"'
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class QueueForm(forms.Form):
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部")] + [(s.value, STATE_LABELS[s]) for s in State]
+    )
+    year = forms.IntegerField(
+        label="年度",
+        required=False,
+        min_value=MIN_YEAR,
+        max_value=2100,
+        error_messages={"invalid": "年度应为四位数年份", "min_value": "年度过早", "max_value": "年度过晚"},
+    )
+    name = forms.CharField(label="姓名", required=False, max_length=64)
+
+
+@login_required
+def review(request: HttpRequest) -> HttpResponse:
+    form = QueueForm(request.GET or {"status": State.SUBMITTED})
+    rows = []
+    status = 200
+    if form.is_valid():
+        data = form.cleaned_data
+        rows = list(review_queue(request.user, status=data["status"], year=data["year"], name=data["name"])[:500])
+    else:
+        status = 400
+    return render(
+        request, "web/review.html", {"form": form, "rows": rows, "today": timezone.localdate()}, status=status
+    )
