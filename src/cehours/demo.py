@@ -211,20 +211,17 @@ def load_demo(*, people: int = 3000, years: int = 5, seed: int = 20261129, this_
             _staff("hr_admin", Role.HR_ADMIN, "市人力社保局管理员（全市）"),
             _staff("reviewer3", Role.REVIEWER, "三级管理权限：市人力社保局（全市）", level=3),
             _staff("reviewer2", Role.REVIEWER, f"二级管理权限：{lishui.name}人力社保局", level=2, county=lishui),
-            _staff(
-                "reviewer1",
-                Role.REVIEWER,
-                f"一级管理权限：{lishui.name}教育系列评委会组建部门",
-                level=1,
-                county=lishui,
-                series=series["education"],
-            ),
+            _staff("reviewer1", Role.REVIEWER, f"一级管理权限：{lishui.name}评委会组建部门", level=1, county=lishui),
             _staff("industry", Role.INDUSTRY_AUTHORITY, "卫生行业主管部门（全市卫生系列）", series=series["health"]),
             _staff("unit_staff", Role.UNIT_STAFF, "单位经办人（本单位）", unit=Unit.objects.order_by("pk").first()),
             _staff("evaluator", Role.EVALUATOR, "评委会（全市）"),
             _staff("provider", Role.PROVIDER, "继续教育基地（无人员查询权限）"),
         ]
-        professional = Person.objects.filter(user__isnull=True).order_by("pk").first() if created else None
+        # In reviewer1's and reviewer2's scope, so the demo's declaration flow works end to end.
+        professional = None
+        if created:
+            unlinked = Person.objects.filter(user__isnull=True).order_by("pk")
+            professional = unlinked.filter(county=lishui).first() or unlinked.first()
         user, _ = get_user_model().objects.get_or_create(username="professional")
         user.set_password(DEMO_PASSWORD)
         user.save()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from cehours.access.grants import review_filter
 from cehours.people.models import Person
@@ -65,7 +66,12 @@ def evidence_visible(user, pk: int) -> Evidence | None:
     )
 
 
-def unread_notices(user) -> list[Notice]:
+def notices_for(user, limit: int = 10) -> list[Notice]:
+    """The latest messages to the user; showing them marks the unread ones read."""
     if not user.is_authenticated:
         return []
-    return list(Notice.objects.filter(user=user, read_at__isnull=True)[:20])
+    notices = list(Notice.objects.filter(user=user)[:limit])
+    unread = [n.pk for n in notices if n.read_at is None]
+    if unread:
+        Notice.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return notices

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from cehours.access.scope import is_staff_user
+from cehours.declarations.selectors import notices_for
 from cehours.ledger.rulesets import rules_for_year
 from cehours.ledger.selectors import person_compliance, person_eligibility, person_entries
 from cehours.people.models import Person
@@ -59,6 +60,8 @@ def _compliance_page(request: HttpRequest, person: Person, entries_url: str, own
     context = _person_context(request, person, own, form, rows)
     context["entries_url"] = entries_url
     context["eligibility_form"] = EligibilityForm()
+    if own:
+        context["notices"] = notices_for(request.user)
     return render(request, "web/person.html", context)
 
 
