@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cehours.audit.services import audit_record
+from cehours.errors import FieldError
 from cehours.people.models import County, Series, Unit
 
 from .models import ApiToken, Grant, Role
@@ -17,11 +18,8 @@ from .models import ApiToken, Grant, Role
 TOKEN_PREFIX = "ceh_"
 
 
-class AccessError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class AccessError(FieldError):
+    """A grant or token request refused."""
 
 
 def grant_create(

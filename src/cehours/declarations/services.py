@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cehours.access.grants import reviewer_level_over
 from cehours.audit.services import actor_label_of, audit_record
+from cehours.errors import FieldError
 from cehours.ledger.models import LedgerEntry, Source
 from cehours.ledger.rulesets import rules_on
 from cehours.ledger.services import entry_register, entry_reverse
@@ -29,13 +30,8 @@ from .evidence import EvidenceError, inspect
 from .models import ActivityType, Declaration, DeclarationEvent, Evidence, IntegrityEntry, Notice
 
 
-class DeclarationError(ValueError):
+class DeclarationError(FieldError):
     """Refused; `field` names the input at fault (empty for the request as a whole)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 class DecisionConflict(DeclarationError):

@@ -28,9 +28,22 @@ from .models import ConnectedSystem
 from .records import parse_record
 
 HOURS_COLUMNS = [
-    "source_record_id", "id_number", "name", "year", "category", "hours", "activity_type", "title",
-    "start_on", "end_on", "completed_on", "provider", "source", "source_system", "registered_at",
-]  # fmt: skip
+    "source_record_id",
+    "id_number",
+    "name",
+    "year",
+    "category",
+    "hours",
+    "activity_type",
+    "title",
+    "start_on",
+    "end_on",
+    "completed_on",
+    "provider",
+    "source",
+    "source_system",
+    "registered_at",
+]
 HOURS_REQUIRED = ["source_record_id", "id_number", "name", "category", "hours", "title", "completed_on"]
 PROVINCE_SYSTEM = "zj-province"
 
@@ -223,140 +236,160 @@ PEOPLE_COLUMNS = [
 ]
 
 
-def import_units(*, rows, user, dry_run: bool, progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Units by unified social credit code: created, or updated where the roster differs."""
+@dataclass
+class _RosterRow:
+    """One checked roster row: its key, its problems, and what importing it would set."""
+
+    key: str
+    errors: list[str]
+    existing: object | None = None
+    identity: dict = field(default_factory=dict)  # fields only a new row gets
+    wanted: dict = field(default_factory=dict)  # fields the roster decides
+
+
+def _roster_import(
+    *, rows, user, dry_run: bool, progress, check: Callable[[dict], _RosterRow], model, action: str, what: str
+) -> ImportReport:
     if not _may_exchange(user):
-        raise ExchangeError("只有人力社保部门管理员可以导入单位名册")
-    counties = {c.code: c for c in County.objects.all()}
-    series = {s.code: s for s in Series.objects.all()}
+        raise ExchangeError(f"只有人力社保部门管理员可以导入{what}")
     reports = []
     with transaction.atomic():
         for number, values in rows:
-            errors = []
-            try:
-                code = normalize_credit_code(values.get("credit_code", ""))
-            except InvalidIdentifier as exc:
-                code, errors = values.get("credit_code", ""), [f"credit_code：{exc}"]
-            name = values.get("name", "").strip()
-            if not name or len(name) > 128:
-                errors.append("name：单位名称不能为空，且不超过128个字符")
-            county = counties.get(values.get("county_code", ""))
-            if county is None:
-                errors.append(f"county_code：不是丽水市的县（市、区）代码：{values.get('county_code', '')}")
-            s_code = values.get("series_code", "")
-            if s_code and s_code not in series:
-                errors.append(f"series_code：找不到行业（系列）代码 {s_code}")
-            flag = values.get("self_evaluating", "").strip().lower()
-            if flag not in {"", "0", "1", "是", "否", "true", "false"}:
-                errors.append("self_evaluating：应为 是/否")
-            report = RowReport(number, code, "rejected" if errors else "ok", errors)
+            row = check(values)
+            report = RowReport(number, row.key, "rejected" if row.errors else "ok", row.errors)
             reports.append(report)
-            if errors or dry_run:
-                continue
-            wanted = {
-                "name": name,
-                "county": county,
-                "series": series.get(s_code),
-                "self_evaluating": flag in {"1", "是", "true"},
-            }
-            unit = Unit.objects.filter(credit_code=code).first()
-            if unit is None:
-                Unit.objects.create(credit_code=code, **wanted)
-                report.status = "created"
-            elif any(getattr(unit, k) != v for k, v in wanted.items()):
-                for k, v in wanted.items():
-                    setattr(unit, k, v)
-                unit.save()
-                report.status = "updated"
-            else:
-                report.status = "unchanged"
+            if not row.errors and not dry_run:
+                report.status = _apply(model, row)
             if progress and len(reports) % 1000 == 0:
                 progress(len(reports))
         result = ImportReport(reports, dry_run)
         if not dry_run:
             audit_record(
                 actor=user,
-                action="exchange.units_imported",
-                object_type="unit",
+                action=action,
+                object_type=model._meta.model_name,
                 after={s: result.count(s) for s in ("created", "updated", "unchanged", "rejected")},
             )
     return result
+
+
+def _apply(model, row: _RosterRow) -> str:
+    if row.existing is None:
+        model.objects.create(**row.identity, **row.wanted)
+        return "created"
+    if all(getattr(row.existing, k) == v for k, v in row.wanted.items()):
+        return "unchanged"
+    for k, v in row.wanted.items():
+        setattr(row.existing, k, v)
+    row.existing.save()
+    return "updated"
+
+
+def import_units(*, rows, user, dry_run: bool, progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Units by unified social credit code: created, or updated where the roster differs."""
+    counties = {c.code: c for c in County.objects.all()}
+    series = {s.code: s for s in Series.objects.all()}
+
+    def check(values: dict) -> _RosterRow:
+        errors = []
+        try:
+            code = normalize_credit_code(values.get("credit_code", ""))
+        except InvalidIdentifier as exc:
+            code, errors = values.get("credit_code", ""), [f"credit_code：{exc}"]
+        name = values.get("name", "").strip()
+        if not name or len(name) > 128:
+            errors.append("name：单位名称不能为空，且不超过128个字符")
+        county = counties.get(values.get("county_code", ""))
+        if county is None:
+            errors.append(f"county_code：不是丽水市的县（市、区）代码：{values.get('county_code', '')}")
+        s_code = values.get("series_code", "")
+        if s_code and s_code not in series:
+            errors.append(f"series_code：找不到行业（系列）代码 {s_code}")
+        flag = values.get("self_evaluating", "").strip().lower()
+        if flag not in {"", "0", "1", "是", "否", "true", "false"}:
+            errors.append("self_evaluating：应为 是/否")
+        wanted = {
+            "name": name,
+            "county": county,
+            "series": series.get(s_code),
+            "self_evaluating": flag in {"1", "是", "true"},
+        }
+        existing = None if errors else Unit.objects.filter(credit_code=code).first()
+        return _RosterRow(code, errors, existing, {"credit_code": code}, wanted)
+
+    return _roster_import(
+        rows=rows,
+        user=user,
+        dry_run=dry_run,
+        progress=progress,
+        check=check,
+        model=Unit,
+        action="exchange.units_imported",
+        what="单位名册",
+    )
 
 
 def import_people(*, rows, user, dry_run: bool, progress: Callable[[int], None] | None = None) -> ImportReport:
     """People by ID number (R3): created, or their unit, series, county and title updated; a roster
     never renames a registered person (a different name is reported, not applied)."""
-    if not _may_exchange(user):
-        raise ExchangeError("只有人力社保部门管理员可以导入人员名册")
     counties = {c.code: c for c in County.objects.all()}
     series = {s.code: s for s in Series.objects.all()}
     units = {u.credit_code: u for u in Unit.objects.all()}
-    reports = []
-    with transaction.atomic():
-        for number, values in rows:
-            errors = []
+
+    def check(values: dict) -> _RosterRow:
+        errors = []
+        try:
+            id_number = normalize_id_number(values.get("id_number", ""))
+        except InvalidIdentifier as exc:
+            id_number, errors = "", [f"id_number：{exc}"]
+        name = values.get("name", "").strip()
+        if not name or len(name) > 64:
+            errors.append("name：姓名不能为空，且不超过64个字符")
+        unit_code = values.get("unit_credit_code", "").upper()
+        unit = units.get(unit_code) if unit_code else None
+        if unit_code and unit is None:
+            errors.append(f"unit_credit_code：找不到单位 {unit_code}（请先导入单位名册）")
+        county = counties.get(values.get("county_code", "")) or (unit.county if unit else None)
+        if county is None:
+            errors.append("county_code：须为丽水市的县（市、区）代码，或提供所在单位")
+        s_code = values.get("series_code", "")
+        if s_code and s_code not in series:
+            errors.append(f"series_code：找不到行业（系列）代码 {s_code}")
+        obtained = None
+        if values.get("title_obtained_on"):
             try:
-                id_number = normalize_id_number(values.get("id_number", ""))
-            except InvalidIdentifier as exc:
-                id_number, errors = "", [f"id_number：{exc}"]
-            name = values.get("name", "").strip()
-            if not name or len(name) > 64:
-                errors.append("name：姓名不能为空，且不超过64个字符")
-            unit = units.get(values.get("unit_credit_code", "").upper()) if values.get("unit_credit_code") else None
-            if values.get("unit_credit_code") and unit is None:
-                errors.append(f"unit_credit_code：找不到单位 {values['unit_credit_code']}（请先导入单位名册）")
-            county = counties.get(values.get("county_code", "")) or (unit.county if unit else None)
-            if county is None:
-                errors.append("county_code：须为丽水市的县（市、区）代码，或提供所在单位")
-            s_code = values.get("series_code", "")
-            if s_code and s_code not in series:
-                errors.append(f"series_code：找不到行业（系列）代码 {s_code}")
-            obtained = None
-            if values.get("title_obtained_on"):
-                try:
-                    obtained = date.fromisoformat(values["title_obtained_on"][:10])
-                except ValueError:
-                    errors.append("title_obtained_on：应为 YYYY-MM-DD 格式的日期")
-            masked = mask_id_number(id_number) if id_number else values.get("id_number", "")
-            person = Person.objects.filter(id_number_hash=id_number_hash(id_number)).first() if id_number else None
-            if person is not None and person.name != name:
-                errors.append("name：与平台登记的姓名不一致；更名须经单位确认，未导入")
-            report = RowReport(number, masked, "rejected" if errors else "ok", errors)
-            reports.append(report)
-            if errors or dry_run:
-                continue
-            wanted = {
-                "unit": unit,
-                "county": county,
-                "series": series.get(s_code) or (unit.series if unit else None),
-                "title_level": values.get("title_level", "")[:32],
-                "title_obtained_on": obtained,
-                "unit_confirmed": unit is not None,
+                obtained = date.fromisoformat(values["title_obtained_on"][:10])
+            except ValueError:
+                errors.append("title_obtained_on：应为 YYYY-MM-DD 格式的日期")
+        masked = mask_id_number(id_number) if id_number else values.get("id_number", "")
+        person = Person.objects.filter(id_number_hash=id_number_hash(id_number)).first() if id_number else None
+        if person is not None and person.name != name:
+            errors.append("name：与平台登记的姓名不一致；更名须经单位确认，未导入")
+        wanted = {
+            "unit": unit,
+            "county": county,
+            "series": series.get(s_code) or (unit.series if unit else None),
+            "title_level": values.get("title_level", "")[:32],
+            "title_obtained_on": obtained,
+            "unit_confirmed": unit is not None,
+        }
+        identity = {}
+        if id_number and person is None:
+            identity = {
+                "name": name,
+                "id_number_encrypted": encrypt_id_number(id_number),
+                "id_number_hash": id_number_hash(id_number),
+                "id_number_masked": masked,
             }
-            if person is None:
-                Person.objects.create(
-                    name=name,
-                    id_number_encrypted=encrypt_id_number(id_number),
-                    id_number_hash=id_number_hash(id_number),
-                    id_number_masked=masked,
-                    **wanted,
-                )
-                report.status = "created"
-            elif any(getattr(person, k) != v for k, v in wanted.items()):
-                for k, v in wanted.items():
-                    setattr(person, k, v)
-                person.save()
-                report.status = "updated"
-            else:
-                report.status = "unchanged"
-            if progress and len(reports) % 1000 == 0:
-                progress(len(reports))
-        result = ImportReport(reports, dry_run)
-        if not dry_run:
-            audit_record(
-                actor=user,
-                action="exchange.people_imported",
-                object_type="person",
-                after={s: result.count(s) for s in ("created", "updated", "unchanged", "rejected")},
-            )
-    return result
+        return _RosterRow(masked, errors, person, identity, wanted)
+
+    return _roster_import(
+        rows=rows,
+        user=user,
+        dry_run=dry_run,
+        progress=progress,
+        check=check,
+        model=Person,
+        action="exchange.people_imported",
+        what="人员名册",
+    )

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cehours.audit.services import audit_record
+from cehours.errors import FieldError
 from cehours.people.models import Series
 from cehours.rules.hours import Category
 
@@ -19,11 +20,8 @@ KEY_PREFIX = "cehsys_"
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 
 
-class SystemSetupError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class SystemSetupError(FieldError):
+    """A connected system's registration refused."""
 
 
 def _hash(key: str) -> str:

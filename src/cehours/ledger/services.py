@@ -10,19 +10,15 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from cehours.audit.services import actor_label_of, audit_record
+from cehours.errors import FieldError
 from cehours.people.models import Person
 from cehours.rules.hours import Category, to_hours
 
 from .models import LedgerEntry, PersonYearTotal, Source
 
 
-class LedgerError(ValueError):
+class LedgerError(FieldError):
     """A registration the ledger refuses; `field` names the offending input."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 _TOTALS_TABLE = PersonYearTotal._meta.db_table

@@ -7,17 +7,15 @@ from datetime import date
 from django.db import IntegrityError, transaction
 
 from cehours.audit.services import audit_record
+from cehours.errors import FieldError
 from cehours.rules.identifiers import InvalidIdentifier, mask_id_number, normalize_id_number
 
 from .crypto import encrypt_id_number, id_number_hash
 from .models import County, Person, Series, Unit
 
 
-class PersonError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class PersonError(FieldError):
+    """A registration of a person refused (R3)."""
 
 
 def person_register(

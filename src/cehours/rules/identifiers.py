@@ -25,7 +25,9 @@ def normalize_id_number(raw: str, *, today: date | None = None) -> str:
     value = (raw or "").strip().upper()
     if len(value) != 18:
         raise InvalidIdentifier("身份证号码应为18位")
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    # isascii(): str.isdigit() also accepts full-width, Arabic-Indic and superscript digits, which would
+    # either register a second person under a differently spelled number or crash int() below.
+    if not value.isascii() or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
         raise InvalidIdentifier("身份证号码前17位应为数字，末位为数字或X")
     try:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

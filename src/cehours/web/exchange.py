@@ -22,23 +22,14 @@ from cehours.integration.exchange import (
 from cehours.integration.tables import TableError, read_table, write_csv, write_xlsx
 from cehours.people.models import County, Series
 
+from .forms import year_field
 from .permissions import role_required
 
 MAX_UPLOAD = 50 * 1024 * 1024
 
 
 class ExportForm(forms.Form):
-    year = forms.IntegerField(
-        label="年度",
-        min_value=1990,
-        max_value=2100,
-        error_messages={
-            "required": "请填写年度",
-            "invalid": "年度应为四位数年份",
-            "min_value": "年度不能早于 1990 年",
-            "max_value": "年度不能晚于 2100 年",
-        },
-    )
+    year = year_field("年度", required=True)
     county = forms.ChoiceField(
         label="县（市、区）", required=False, error_messages={"invalid_choice": "县（市、区）无效"}
     )

@@ -10,7 +10,7 @@ from cehours.ledger.selectors import FIGURE_CATEGORIES
 MIN_YEAR, MAX_YEAR, MAX_SPAN = 1990, 2100, 30
 
 
-def _year_field(label: str, required: bool) -> forms.IntegerField:
+def year_field(label: str, required: bool) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
         required=required,
@@ -26,8 +26,8 @@ def _year_field(label: str, required: bool) -> forms.IntegerField:
 
 
 class YearRangeForm(forms.Form):
-    start = _year_field("起始年度", required=False)
-    end = _year_field("截止年度", required=False)
+    start = year_field("起始年度", required=False)
+    end = year_field("截止年度", required=False)
 
     def clean(self):
         data = super().clean()
@@ -44,7 +44,7 @@ class YearRangeForm(forms.Form):
 
 
 class EligibilityForm(forms.Form):
-    application_year = _year_field("申报年度", required=True)
+    application_year = year_field("申报年度", required=True)
     required_years = forms.IntegerField(
         label="规定年限",
         min_value=0,
@@ -56,7 +56,7 @@ class EligibilityForm(forms.Form):
             "max_value": "规定年限不能超过 20 年",
         },
     )
-    since_year = _year_field("取得现职称年份", required=False)
+    since_year = year_field("取得现职称年份", required=False)
 
     def clean(self):
         data = super().clean()
@@ -78,7 +78,7 @@ class SearchForm(forms.Form):
 
 
 class EntriesForm(forms.Form):
-    year = _year_field("年度", required=False)
+    year = year_field("年度", required=False)
     figure = forms.ChoiceField(
         label="科目",
         required=False,

@@ -17,6 +17,7 @@ from cehours.declarations.services import DeclarationError
 from cehours.integration.tables import TableError, read_table
 from cehours.people.models import Series
 
+from .forms import year_field
 from .permissions import role_required
 
 SEMINAR_ROLES = (Role.PROVIDER, Role.HR_ADMIN, Role.INDUSTRY_AUTHORITY)
@@ -36,17 +37,7 @@ class SeminarForm(forms.Form):
         queryset=Series.objects.all(),
         error_messages={"required": "请选择行业", "invalid_choice": "行业无效"},
     )
-    year = forms.IntegerField(
-        label="年度",
-        min_value=1990,
-        max_value=2100,
-        error_messages={
-            "required": "请填写年度",
-            "invalid": "年度应为四位数年份",
-            "min_value": "年度过早",
-            "max_value": "年度过晚",
-        },
-    )
+    year = year_field("年度", required=True)
     start_on = forms.DateField(label="开始日期", error_messages=DATE_ERRORS)
     end_on = forms.DateField(label="结束日期", error_messages=DATE_ERRORS)
 
