@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
+from pydantic import field_validator
 
 from cehours.integration.intake import MAX_BATCH, records_intake
 from cehours.ledger.models import LedgerEntry
@@ -66,6 +67,14 @@ class RecordOut(Schema):
 
 class RecordsQuery(Schema):
     source_record_id: str = Field(..., min_length=1, max_length=128, description="来源记录号")
+
+    @field_validator("source_record_id")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        # As in intake: PostgreSQL cannot compare text with NUL, so it is bad input, not a 500.
+        if "\x00" in value:
+            raise ValueError("来源记录号不能含有空字符（\\x00）")
+        return value
 
 
 @router.get("/records", response={200: list[RecordOut], 401: ErrorOut, 422: ErrorOut})

@@ -75,7 +75,7 @@ def export_hours(*, user, year: int, county: str | None = None, series: str | No
         entries = entries.filter(person__series_id=series)
     for e in entries.iterator(chunk_size=2000):
         yield [
-            e.source_record_id or f"cehours-{e.pk}",
+            exchange_record_id(e),
             decrypt_id_number(e.person.id_number_encrypted),
             e.person.name,
             e.year,
@@ -91,6 +91,20 @@ def export_hours(*, user, year: int, county: str | None = None, series: str | No
             e.source_system,
             timezone.localtime(e.registered_at).isoformat(timespec="seconds"),
         ]
+
+
+def exchange_record_id(entry: LedgerEntry) -> str:
+    """The row's key in an exchange file, unique within the file so that its import is idempotent.
+
+    A source record id is unique only within its system (two platforms both number from 1; a 高研班
+    project uses the person's id), so it is qualified by the system; the province's own ids, which it
+    must recognise when they come back, are kept as they are.
+    """
+    if not entry.source_record_id:
+        return f"cehours-{entry.pk}"
+    if entry.source_system in ("", PROVINCE_SYSTEM):
+        return entry.source_record_id
+    return f"{entry.source_system}:{entry.source_record_id}"
 
 
 def export_audit(*, user, year: int, county: str | None, series: str | None, fmt: str, rows: int) -> None:

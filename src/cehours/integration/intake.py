@@ -160,7 +160,7 @@ def _register(
         if not pending:
             return
 
-        people = _people_for(pending, allowed_series)
+        people, new_people = _people_for(pending, allowed_series)
         to_insert = [(r, p, people[p.id_number]) for r, p in pending if p.id_number in people and not r.status]
         inserted = _insert_entries(system, to_insert, source)
         raced = [(r, p) for r, p, _ in to_insert if p.source_record_id not in inserted]
@@ -180,6 +180,16 @@ def _register(
         for result, parsed, _ in created:
             result.status, result.hours = CREATED, format_hours(parsed.hours)
         _add_to_totals([(person_id, p) for _, p, person_id in created])
+        # The audit trail's tip is locked last, after people and totals, in every batch: taking it
+        # earlier (when people were created) let two batches wait on each other (tip against totals).
+        if new_people:
+            audit_record(
+                actor=None,
+                actor_label="intake",
+                action="people.persons_created_by_intake",
+                object_type="person",
+                after={"count": len(new_people), "people": new_people},
+            )
         if created:
             audit_record(
                 actor=None,
@@ -195,8 +205,13 @@ def _register(
             )
 
 
-def _people_for(pending: list[tuple[RecordResult, ParsedRecord]], allowed_series: set[str]) -> dict[str, int]:
-    """Person ids by ID number: known people checked by real name (R3), unknown ones created."""
+def _people_for(
+    pending: list[tuple[RecordResult, ParsedRecord]], allowed_series: set[str]
+) -> tuple[dict[str, int], list[list]]:
+    """Person ids by ID number: known people checked by real name (R3), unknown ones created.
+
+    Also returns [id, masked ID number] of the people this batch created, for the audit trail.
+    """
     hashes = {p.id_number: id_number_hash(p.id_number) for _, p in pending}
     known = {
         row[0]: row
@@ -247,22 +262,33 @@ def _people_for(pending: list[tuple[RecordResult, ParsedRecord]], allowed_series
             )
     ids = {number: known[h][1] for number, h in hashes.items() if h in known}
     if new:
-        Person.objects.bulk_create(new.values(), ignore_conflicts=True, batch_size=500)
-        fresh = dict(
-            Person.objects.filter(id_number_hash__in=[p.id_number_hash for p in new.values()]).values_list(
-                "id_number_hash", "pk"
+        # In key order, so that two batches creating the same people lock them alike.
+        Person.objects.bulk_create(
+            sorted(new.values(), key=lambda p: p.id_number_hash), ignore_conflicts=True, batch_size=500
+        )
+        stored = {
+            row[0]: row[1:]
+            for row in Person.objects.filter(id_number_hash__in=[p.id_number_hash for p in new.values()]).values_list(
+                "id_number_hash", "pk", "name", "id_number_encrypted"
             )
-        )
+        }
+        created = []
         for number, person in new.items():
-            ids[number] = fresh[person.id_number_hash]
-        audit_record(
-            actor=None,
-            actor_label="intake",
-            action="people.persons_created_by_intake",
-            object_type="person",
-            after={"count": len(new), "people": [[fresh[p.id_number_hash], p.id_number_masked] for p in new.values()]},
-        )
-    return ids
+            pk, name, encrypted = stored[person.id_number_hash]
+            # Our insert won only if the stored ciphertext is ours (each encryption has its own random IV);
+            # otherwise a concurrent batch created the person first, and the real name must match theirs (R3).
+            if encrypted == person.id_number_encrypted:
+                created.append((pk, person))
+            elif name != person.name:
+                for result, parsed in pending:
+                    if parsed.id_number == number and not result.status:
+                        result.reject(
+                            Problem("name", RecordError.NAME_MISMATCH, "name：姓名与平台登记的该身份证号码持有人不一致")
+                        )
+                continue
+            ids[number] = pk
+        return ids, [[pk, p.id_number_masked] for pk, p in created]
+    return ids, []
 
 
 _ENTRY_COLUMNS = (

@@ -112,6 +112,10 @@ def _text(raw: Mapping, name: str, label: str, max_length: int, problems: list[P
     if len(value) > max_length:
         problems.append(Problem(name, RecordError.OUT_OF_RANGE, f"{name}：{label}不能超过 {max_length} 个字符"))
         return ""
+    if "\x00" in value:
+        # PostgreSQL cannot store NUL in text: refuse it here rather than fail the whole batch.
+        problems.append(Problem(name, RecordError.INVALID, f"{name}：{label}不能含有空字符（\\x00）"))
+        return ""
     return value
 
 

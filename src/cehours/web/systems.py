@@ -86,6 +86,8 @@ def revoke(request: HttpRequest, code: str) -> HttpResponse:
     try:
         key_revoke(system=system, prefix=request.POST.get("prefix", ""), by=request.user)
     except SystemSetupError as exc:
+        # The form is unbound (nothing was submitted to it); add_error needs cleaned_data to exist.
+        form.cleaned_data = {}
         form.add_error(None, f"密钥前缀：{exc.message}")
         return _page(request, form, status=400)
     return _page(request, form)
