@@ -35,13 +35,14 @@ class SystemForm(forms.Form):
         self.fields["industries"].choices = [(s.code, s.name) for s in Series.objects.all()]
 
 
-def _page(request: HttpRequest, form: SystemForm, new_key: str | None = None, system=None, status=200):
+def _page(request: HttpRequest, form: SystemForm, new_key: str | None = None, system=None, status=200, error: str = ""):
     systems = ConnectedSystem.objects.prefetch_related("industries", "keys").order_by("code")
     context = {
         "systems": systems,
         "form": form,
         "new_key": new_key,
         "new_key_system": system,
+        "error": error,
         "category_labels": {c.value: CATEGORY_LABELS[c] for c in Category},
     }
     return render(request, "web/systems.html", context, status=status)
@@ -82,12 +83,8 @@ def rotate(request: HttpRequest, code: str) -> HttpResponse:
 @role_required(Role.HR_ADMIN)
 def revoke(request: HttpRequest, code: str) -> HttpResponse:
     system = _system(code)
-    form = SystemForm()
     try:
         key_revoke(system=system, prefix=request.POST.get("prefix", ""), by=request.user)
     except SystemSetupError as exc:
-        # The form is unbound (nothing was submitted to it); add_error needs cleaned_data to exist.
-        form.cleaned_data = {}
-        form.add_error(None, f"密钥前缀：{exc.message}")
-        return _page(request, form, status=400)
-    return _page(request, form)
+        return _page(request, SystemForm(), status=400, error=f"密钥前缀：{exc.message}")
+    return _page(request, SystemForm())
