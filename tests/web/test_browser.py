@@ -1,0 +1,278 @@
+"""The Chinese pages in a real browser: Playwright driving the system Chromium against a live server.
+
+A professional signs in and reads each year's hours against 90 / 60 / 18 (R11), 合格/不合格 and what is
+missing, and opens a figure down to the entries that add up to it; a county reviewer finds a person
+by name, sees the ID number masked (R3) and asks for a title-application verdict (R13), first with bad
+input; the pages work at a phone's width; and no request ever leaves the machine (no CDN).
+
+The browser is never downloaded: the tests use /usr/bin/chromium and skip, saying so, without it.
+Test data is written before Playwright starts, because Django refuses ORM calls from a thread in
+which Playwright's event loop runs.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "test-password-123"  # the password tests/conftest.py gives every account
+THIS_YEAR = timezone.localdate().year
+QUALIFIED_YEAR, SHORT_YEAR = THIS_YEAR - 1, THIS_YEAR - 2
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost"}
+PHONE = {"width": 375, "height": 740}
+MASKED_ID = re.compile(r"^\d{6}\*{8}\d{3}[\dX]$")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def empty_database_before_serialized_rollback(django_db_setup, django_db_blocker):
+    """Start this module's transactional tests from an empty database.
+
+    Serialized rollback reloads the migrations' data (counties, rule versions, content types) into
+    the database at the start of each test, which must therefore be empty. A transactional test
+    without serialized rollback that ran before this module leaves content types behind (its flush
+    re-runs post_migrate), and the reload would then collide with them. pytest-django runs every
+    non-transactional database test before the transactional ones, so nothing later needs the rows.
+    """
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+
+
+@pytest.fixture
+def browser_factory(django_db_serialized_rollback, transactional_db, live_server):
+    """Start Chromium on demand (after the test has written its data) and stop it afterwards.
+
+    Serialized rollback: the live server needs committed data (transactional_db), and the counties
+    a data migration loads must be back after each flush.
+    """
+    if not CHROMIUM.exists():
+        pytest.skip(f"no system Chromium at {CHROMIUM}; browser tests never download one")
+    from playwright.sync_api import sync_playwright
+
+    started = []
+
+    def start(**context_options):
+        playwright = sync_playwright().start()
+        started.append(playwright)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="zh-CN", **context_options)
+        context.set_default_timeout(10_000)
+        return context
+
+    yield start
+    for playwright in started:
+        playwright.stop()
+
+
+class RequestLog:
+    """Every URL the page asks for, to prove nothing leaves loopback."""
+
+    def __init__(self, page):
+        self.urls: list[str] = []
+        page.on("request", lambda request: self.urls.append(request.url))
+
+    def foreign(self) -> list[str]:
+        return [
+            u
+            for u in self.urls
+            if urlsplit(u).scheme in {"http", "https", "ws", "wss"} and urlsplit(u).hostname not in LOOPBACK_HOSTS
+        ]
+
+
+def _log_in(page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+
+
+def _hours(text: str) -> Decimal:
+    return Decimal(text.strip())
+
+
+@pytest.fixture
+def professional(make_person, add_hours):
+    """A professional with a login: one qualified year made of several entries, one short year."""
+    person = make_person(name="浏览器测试人员", with_login=True)
+    add_hours(person, QUALIFIED_YEAR, general_public="10", industry_public="8", professional="30")
+    add_hours(person, QUALIFIED_YEAR, professional="42.5")
+    add_hours(person, SHORT_YEAR, general_public="6", professional="40")
+    person.refresh_from_db()
+    return person
+
+
+@pytest.fixture
+def county_reviewer_scene(make_person, make_staff, add_hours):
+    """A level-2 reviewer for 莲都区, a person there and a namesake in 青田县 (outside the scope)."""
+    reviewer = make_staff("reviewer", level=2, county="liandu")
+    inside = make_person(unit="hospital", name="王丽水")
+    make_person(unit="school", name="王青田")
+    for year in (THIS_YEAR - 1, THIS_YEAR - 2):
+        add_hours(inside, year, general_public="12", industry_public="6", professional="72")
+    return {
+        "reviewer": reviewer.username,
+        "inside": inside.name,
+        "masked": inside.id_number_masked,
+        "full": inside.id_number,
+    }
+
+
+def test_professional_sees_each_year_and_opens_a_figure_to_its_entries(browser_factory, live_server, professional):
+    username = professional.user.username
+    page = browser_factory().new_page()
+    _log_in(page, live_server.url, username)
+
+    assert urlsplit(page.url).path == "/me/"
+    assert page.get_by_role("heading", level=1).inner_text() == "我的继续教育学时"
+    years = page.locator("table.compliance tbody tr")
+    assert years.count() == 5, "the last five years, this one included"
+
+    qualified = page.locator(f'tr[data-year="{QUALIFIED_YEAR}"]')
+    assert qualified.locator("td").nth(6).inner_text() == "合格"
+    assert qualified.locator("td").nth(7).inner_text() == "—"
+
+    short = page.locator(f'tr[data-year="{SHORT_YEAR}"]')
+    assert short.locator("td").nth(6).inner_text() == "不合格"
+    shortfalls = short.locator(".shortfall").all_inner_texts()
+    assert shortfalls and all(text.startswith(f"{SHORT_YEAR}年还需") for text in shortfalls)
+    assert any("专业科目" in text and "20.0" in text for text in shortfalls), shortfalls
+
+    figure = qualified.locator("td").nth(4).get_by_role("link")
+    assert figure.inner_text() == "72.5"
+    figure.click()
+    page.wait_for_load_state()
+
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert f"{QUALIFIED_YEAR}年" in heading and "专业科目" in heading
+    rows = page.locator("table tbody tr")
+    assert rows.count() == 2, "two professional entries make up the 72.5"
+    listed = [_hours(rows.nth(i).locator("td.num").inner_text()) for i in range(rows.count())]
+    assert sorted(listed) == [Decimal("30.0"), Decimal("42.5")]
+    assert sum(listed) == Decimal("72.5")
+    assert _hours(page.locator("tfoot td.num, tfoot th.num").inner_text()) == Decimal("72.5")
+
+
+def test_county_reviewer_finds_a_person_and_gets_a_verdict_after_a_named_error(
+    browser_factory, live_server, county_reviewer_scene
+):
+    scene = county_reviewer_scene
+    page = browser_factory().new_page()
+    _log_in(page, live_server.url, scene["reviewer"])
+    assert urlsplit(page.url).path == "/people/"
+
+    page.get_by_label("姓名或身份证号码").fill("王")
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_load_state()
+    found = page.locator("table tbody tr")
+    assert found.count() == 1, "王青田 lives outside the reviewer's county"
+    assert found.locator("td").nth(1).inner_text() == scene["masked"]
+
+    page.get_by_role("link", name=scene["inside"]).click()
+    page.wait_for_load_state()
+    shown_id = page.locator("dl.facts dd.mono").inner_text()
+    assert MASKED_ID.match(shown_id), shown_id
+    assert shown_id == scene["masked"] != scene["full"]
+    assert scene["full"] not in page.content()
+
+    page.get_by_label("申报年度").fill(str(THIS_YEAR))
+    page.get_by_label("规定年限").fill("-1")
+    page.get_by_role("button", name="判断").click()
+    page.wait_for_load_state()
+    error = page.get_by_role("alert")
+    assert "规定年限" in error.inner_text()
+    assert "不能为负数" in error.inner_text()
+    assert page.locator(".verdict").count() == 0
+
+    page.get_by_label("规定年限").fill("2")
+    page.get_by_role("button", name="判断").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("alert").count() == 0
+    verdict = page.locator(".verdict")
+    assert verdict.inner_text() == "继续教育学时符合申报条件"
+    assert "ok" in (verdict.get_attribute("class") or "")
+    used_years = page.locator("table tbody tr td:first-child").all_inner_texts()
+    assert {str(THIS_YEAR - 1), str(THIS_YEAR - 2)} <= set(used_years)
+
+
+def _horizontal_overflow(page) -> int:
+    """How far the page itself (not a scrollable container inside it) is wider than the screen."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def _text_lines(locator) -> int:
+    """On how many lines the browser laid out an element's text."""
+    return locator.evaluate(
+        "el => { const r = document.createRange(); r.selectNodeContents(el);"
+        " return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; }"
+    )
+
+
+def test_pages_are_usable_at_phone_width(browser_factory, live_server, professional):
+    username = professional.user.username
+    page = browser_factory(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    page.goto(f"{live_server.url}/login/")
+    assert _horizontal_overflow(page) <= 0
+    _log_in(page, live_server.url, username)
+
+    assert urlsplit(page.url).path == "/me/"
+    assert _horizontal_overflow(page) <= 0, "only the table's own container may scroll sideways"
+    table = page.locator("table.compliance")
+    assert table.is_visible()
+    headers = table.locator("thead th")
+    for i in range(headers.count()):
+        assert _text_lines(headers.nth(i)) == 1, f"column heading {headers.nth(i).inner_text()!r} is broken up"
+    row = table.locator(f'tr[data-year="{SHORT_YEAR}"]').bounding_box()
+    assert row is not None and row["height"] < PHONE["height"] / 2, f"one year takes {row} on a phone"
+
+    container = page.locator(".scroll").filter(has=table)
+    last_header = headers.last
+    assert last_header.inner_text() == "尚缺"
+    container.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+    box = last_header.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, box
+
+    page.locator(f'tr[data-year="{QUALIFIED_YEAR}"] td').nth(5).get_by_role("link").click()
+    page.wait_for_load_state()
+    assert page.locator("table tbody tr").count() == 4, "the total opens to all four entries of the year"
+    assert _horizontal_overflow(page) <= 0
+
+
+def test_no_request_leaves_loopback(browser_factory, live_server, professional, county_reviewer_scene):
+    username = professional.user.username
+    context = browser_factory()
+
+    page = context.new_page()
+    log = RequestLog(page)
+    _log_in(page, live_server.url, username)
+    page.locator(f'tr[data-year="{QUALIFIED_YEAR}"] td').nth(5).get_by_role("link").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_load_state()
+
+    _log_in(page, live_server.url, county_reviewer_scene["reviewer"])
+    page.get_by_label("姓名或身份证号码").fill("王")
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name=county_reviewer_scene["inside"]).click()
+    page.wait_for_load_state()
+
+    assert any(url.endswith("/static/cehours/site.css") for url in log.urls), log.urls
+    assert len({urlsplit(u).path for u in log.urls}) >= 6, log.urls
+    assert log.foreign() == []
