@@ -125,6 +125,18 @@ class Evidence(models.Model):
         verbose_name = verbose_name_plural = "证明材料"
 
 
+EVENT_LABELS = {
+    "created": "创建草稿",
+    "submit": "提交审核",
+    "resubmit": "补充材料后重新提交",
+    "withdraw": "撤回申报",
+    "approve": "审核通过",
+    "reject": "审核不通过",
+    "return": "退回补充材料",
+    "overturned": "抽查复审改判",
+}
+
+
 class DeclarationEvent(models.Model):
     """The review trail of one declaration, shown to the person and the reviewers."""
 
@@ -139,6 +151,11 @@ class DeclarationEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    @property
+    def action_label(self) -> str:
+        """The step in the interface's language; the stored code stays English."""
+        return EVENT_LABELS.get(self.action, self.action)
 
 
 class SpotCheck(models.Model):

@@ -48,14 +48,25 @@ def review_queue(user, *, status: str = State.SUBMITTED, year: int | None = None
     return rows.order_by("submitted_at", "pk")
 
 
-def fraud_signals(declaration: Declaration) -> list[Evidence]:
-    """The same evidence file (by SHA-256) in another person's declaration: shown to reviewers."""
+def fraud_signals(declaration: Declaration, viewer=None) -> list[Evidence]:
+    """The same evidence file (by SHA-256) in another person's declaration: shown to reviewers.
+
+    Each signal's `in_scope` says whether the viewer may see that other declaration; one outside the
+    viewer's scope is flagged without naming its person (the scope door holds here too).
+    """
     digests = list(declaration.evidence.values_list("sha256", flat=True))
-    return list(
+    signals = list(
         Evidence.objects.filter(sha256__in=digests)
         .exclude(declaration__person_id=declaration.person_id)
         .select_related("declaration", "declaration__person")
     )
+    visible = None
+    if viewer is not None:
+        ids = [s.declaration_id for s in signals]
+        visible = set(Declaration.objects.visible_to(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+    for signal in signals:
+        signal.in_scope = visible is None or signal.declaration_id in visible
+    return signals
 
 
 def evidence_visible(user, pk: int) -> Evidence | None:

@@ -107,6 +107,25 @@ def declaration_preview(
         raise DeclarationError("quantity", str(exc)) from exc
 
 
+def claim_at_registration(declaration: Declaration):
+    """The hours as they stand when a decision registers them (R8, R12a).
+
+    A per-year cap counts only approved declarations, so two pending declarations of the same type
+    can each fit the cap alone; the second to be approved gets only the room the first left. The
+    caller locks the person's row so that two approvals for one person are computed one after the other.
+    """
+    return claim_hours(
+        activity_rule(declaration.activity_type),
+        quantity=declaration.quantity,
+        start_on=declaration.start_on,
+        end_on=declaration.end_on,
+        already_this_year=_already_approved(
+            declaration.person, declaration.activity_type, declaration.year, declaration.pk
+        ),
+        rules=rules_on(declaration.end_on),
+    )
+
+
 def declaration_create(
     *, person: Person, by, activity: ActivityType, title: str, organiser: str, start_on: date, end_on: date, quantity
 ) -> Declaration:
@@ -240,6 +259,11 @@ def declaration_decide(*, declaration: Declaration, by, action: str, reason: str
             new_state = next_state(before, action)
         except TransitionError as exc:
             raise DecisionConflict("", str(exc)) from exc
+        recomputed = {}
+        if new_state == State.APPROVED:
+            Person.objects.select_for_update().get(pk=current.person_id)
+            claim = claim_at_registration(current)
+            recomputed = {"hours": claim.hours, "explanation": claim.explanation[:500]}
         updated = Declaration.objects.filter(pk=current.pk, version=version, status=before).update(
             status=new_state,
             version=F("version") + 1,
@@ -247,6 +271,7 @@ def declaration_decide(*, declaration: Declaration, by, action: str, reason: str
             decided_by=by,
             decided_level=level,
             decision_reason=reason,
+            **recomputed,
         )
         if updated != 1:  # the row lock above makes this unreachable; kept as the last line of defence
             raise DecisionConflict("", "该申报已被其他审核人员处理，请刷新后查看最新状态")

@@ -19,7 +19,14 @@ from cehours.rules.review import State
 from cehours.rules.sampling import draw_sample
 
 from .models import Declaration, SpotCheck, SpotCheckItem
-from .services import DeclarationError, notify, record_event, register_hours, registered_entry
+from .services import (
+    DeclarationError,
+    claim_at_registration,
+    notify,
+    record_event,
+    register_hours,
+    registered_entry,
+)
 
 
 def _window(start: date, end: date) -> tuple[datetime, datetime]:
@@ -143,10 +150,13 @@ def spot_check_review(*, item: SpotCheckItem, by, outcome: str, reason: str) -> 
                     effect = entry_reverse(entry=counted, by=by, reason=f"抽查复审改判：{reason}").pk
                 current.status = State.REJECTED
             else:
+                Person.objects.select_for_update().get(pk=current.person_id)
+                claim = claim_at_registration(current)  # the per-year cap (R8) counts what was approved since
+                current.hours, current.explanation = claim.hours, claim.explanation[:500]
                 current.status = State.APPROVED
             current.version += 1
             current.decision_reason = f"抽查复审改判：{reason}"
-            current.save(update_fields=["status", "version", "decision_reason"])
+            current.save(update_fields=["status", "version", "decision_reason", "hours", "explanation"])
             if current.status == State.APPROVED:
                 current.entry = register_hours(current, by)
                 current.save(update_fields=["entry"])

@@ -30,6 +30,11 @@ class ActivityRule:
     per_year_cap: Decimal | None = None  # cap for all declarations of this type in a year
 
 
+def _figure(value: Decimal) -> str:
+    """A number as the person writes it, whatever its stored precision: 1.0 and 1.00 both read "1"."""
+    return format(value.normalize(), "f")
+
+
 @dataclass(frozen=True)
 class ClaimHours:
     hours: Decimal
@@ -52,27 +57,29 @@ def claim_hours(
     steps: list[str] = []
     if rule.formula == Formula.PER_DAY:
         if quantity > days:
-            raise ValueError(f"天数（{quantity}）不能超过起止日期之间的 {days} 天")
+            raise ValueError(f"天数（{_figure(quantity)}）不能超过起止日期之间的 {days} 天")
         per_day = min(rule.hours_per_unit, rules.offline_hours_per_day)  # R12a 第十二条
         hours = per_day * quantity
-        steps.append(f"{quantity:g} 天 × 每天 {per_day:g} 学时 = {hours:g} 学时")
+        steps.append(f"{_figure(quantity)} 天 × 每天 {_figure(per_day)} 学时 = {_figure(hours)} 学时")
         if rule.hours_per_unit > rules.offline_hours_per_day:
-            steps.append(f"线下学习每天最多折算 {rules.offline_hours_per_day:g} 学时（第十二条）")
+            steps.append(f"线下学习每天最多折算 {_figure(rules.offline_hours_per_day)} 学时（第十二条）")
     elif rule.formula == Formula.PER_ITEM:
         hours = rule.hours_per_unit * quantity
-        steps.append(f"{quantity:g} {rule.unit_label or '项'} × {rule.hours_per_unit:g} 学时 = {hours:g} 学时")
+        unit = rule.unit_label or "项"
+        steps.append(f"{_figure(quantity)} {unit} × {_figure(rule.hours_per_unit)} 学时 = {_figure(hours)} 学时")
     else:
         hours = rule.hours_per_unit
-        steps.append(f"{rule.name}认定 {hours:g} 学时")
+        steps.append(f"{rule.name}认定 {_figure(hours)} 学时")
     if rule.per_item_cap is not None and hours > rule.per_item_cap:
         hours = rule.per_item_cap
-        steps.append(f"单项最多 {rule.per_item_cap:g} 学时")
+        steps.append(f"单项最多 {_figure(rule.per_item_cap)} 学时")
     if rule.per_year_cap is not None:
         room = max(Decimal(0), rule.per_year_cap - already_this_year)
         if hours > room:
             hours = room
             steps.append(
-                f"本年度此类最多 {rule.per_year_cap:g} 学时，已登记 {already_this_year:g} 学时，本次最多 {room:g} 学时"
+                f"本年度此类最多 {_figure(rule.per_year_cap)} 学时，"
+                f"已登记 {_figure(already_this_year)} 学时，本次最多 {_figure(room)} 学时"
             )
     hours = to_hours(hours, rules.hours_quantum)
     steps.append(f"计 {hours} 学时")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +19,7 @@ from cehours.declarations.selectors import (
     evidence_visible,
     fraud_signals,
     may_decide,
+    notices_for,
     review_queue,
 )
 from cehours.declarations.services import (
@@ -104,23 +106,25 @@ def my_declarations(request: HttpRequest) -> HttpResponse:
                         end_on=data["end_on"],
                     )
                 else:
-                    declaration = declaration_create(
-                        person=person,
-                        by=request.user,
-                        activity=data["activity_type"],
-                        title=data["title"],
-                        organiser=data["organiser"],
-                        start_on=data["start_on"],
-                        end_on=data["end_on"],
-                        quantity=data["quantity"],
-                    )
-                    if data.get("file"):
-                        evidence_add(
-                            declaration=declaration,
+                    # One transaction: a refused file rolls the new draft back, so bad input changes nothing.
+                    with transaction.atomic():
+                        declaration = declaration_create(
+                            person=person,
                             by=request.user,
-                            name=data["file"].name,
-                            content=data["file"].read(),
+                            activity=data["activity_type"],
+                            title=data["title"],
+                            organiser=data["organiser"],
+                            start_on=data["start_on"],
+                            end_on=data["end_on"],
+                            quantity=data["quantity"],
                         )
+                        if data.get("file"):
+                            evidence_add(
+                                declaration=declaration,
+                                by=request.user,
+                                name=data["file"].name,
+                                content=data["file"].read(),
+                            )
                     messages.success(request, "已保存为草稿。请核对学时与证明材料后提交。")
                     return redirect("web:declaration", pk=declaration.pk)
             except DeclarationError as exc:
@@ -155,7 +159,7 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if reviewer:
         context["oversight"] = reviewer_level_over(request.user, declaration.person) >= 2
-        context["signals"] = fraud_signals(declaration)
+        context["signals"] = fraud_signals(declaration, request.user)
         (context["year_hours"],) = person_compliance(declaration.person, declaration.year, declaration.year)
     return render(request, "web/declaration.html", context)
 
@@ -251,6 +255,5 @@ def review(request: HttpRequest) -> HttpResponse:
         rows = list(review_queue(request.user, status=data["status"], year=data["year"], name=data["name"])[:500])
     else:
         status = 400
-    return render(
-        request, "web/review.html", {"form": form, "rows": rows, "today": timezone.localdate()}, status=status
-    )
+    context = {"form": form, "rows": rows, "today": timezone.localdate(), "notices": notices_for(request.user)}
+    return render(request, "web/review.html", context, status=status)

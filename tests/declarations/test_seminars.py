@@ -1,0 +1,229 @@
+"""高研班 projects (R9, R12c): a provider files a project; HR and the industry authority of its series
+must both approve it; an approved project's attendee list (CSV or XLSX) registers 60 / 48 / 36
+professional hours per attendee for national / provincial / municipal projects, once per person, and
+bad rows are reported by their row number.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+from cehours.declarations.models import SeminarProject
+from cehours.declarations.seminars import seminar_decide, seminar_file, seminar_register_attendees
+from cehours.declarations.services import DeclarationError
+from cehours.demo import synthetic_id_number
+from cehours.integration.tables import read_table
+from cehours.ledger.models import LedgerEntry, Source
+from cehours.people.models import Series
+
+from .support import today, year_totals
+
+THIS_YEAR = today().year
+HOURS = {"national": Decimal("60.0"), "provincial": Decimal("48.0"), "municipal": Decimal("36.0")}
+
+
+@pytest.fixture
+def seminar_staff(cast, make_staff):
+    return {
+        "provider": cast["provider"],
+        "hr": make_staff("hr_admin", username="city_hr"),
+        "health_authority": cast["health_authority"],
+        "education_authority": cast["education_authority"],
+    }
+
+
+def _file(provider, level="national", series="health", name="基层急诊急救高级研修班") -> SeminarProject:
+    return seminar_file(
+        by=provider,
+        name=name,
+        organiser="丽水市卫生健康委员会",
+        level=level,
+        series=Series.objects.get(code=series),
+        year=THIS_YEAR,
+        start_on=date(THIS_YEAR, 1, 1),
+        end_on=date(THIS_YEAR, 1, 3),
+    )
+
+
+def _approved(staff, level="national") -> SeminarProject:
+    project = _file(staff["provider"], level=level)
+    seminar_decide(project=project, by=staff["hr"], approve=True)
+    return seminar_decide(project=project, by=staff["health_authority"], approve=True)
+
+
+def _csv(rows: list[tuple[str, str]]) -> bytes:
+    lines = ["id_number,name", *(f"{number},{name}" for number, name in rows)]
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()
+
+
+def _xlsx(rows: list[tuple[str, str]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["id_number", "name"])
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _register(project, by, filename: str, content: bytes):
+    return seminar_register_attendees(project=project, by=by, rows=read_table(filename, content, ["id_number", "name"]))
+
+
+# Filing and approval (R9)
+
+
+def test_r9_a_provider_files_a_project_and_hr_alone_does_not_approve_it(cast, seminar_staff):
+    project = _file(seminar_staff["provider"])
+    assert project.status == "filed"
+    after_hr = seminar_decide(project=project, by=seminar_staff["hr"], approve=True)
+    assert after_hr.status == "filed", "the industry authority has not agreed yet"
+    assert after_hr.hr_approved_by == seminar_staff["hr"] and after_hr.industry_approved_by is None
+    with pytest.raises(DeclarationError, match="只有已批准的高研班项目"):
+        _register(after_hr, seminar_staff["provider"], "名单.csv", _csv([(cast["nurse"].id_number, "王护士")]))
+
+    approved = seminar_decide(project=project, by=seminar_staff["health_authority"], approve=True)
+    assert approved.status == "approved"
+    assert approved.industry_approved_by == seminar_staff["health_authority"]
+
+
+def test_r9_the_industry_authority_alone_does_not_approve_either(seminar_staff):
+    project = seminar_decide(
+        project=_file(seminar_staff["provider"]), by=seminar_staff["health_authority"], approve=True
+    )
+    assert project.status == "filed"
+    assert seminar_decide(project=project, by=seminar_staff["hr"], approve=True).status == "approved"
+
+
+def test_r9_only_the_industry_authority_of_the_projects_series_may_approve(cast, seminar_staff):
+    project = _file(seminar_staff["provider"], series="health")
+    for outsider in (seminar_staff["education_authority"], seminar_staff["provider"], cast["county_l2"]):
+        with pytest.raises(DeclarationError, match="只有人力社保部门或该行业主管部门"):
+            seminar_decide(project=project, by=outsider, approve=True)
+    project.refresh_from_db()
+    assert (project.status, project.industry_approved_at, project.hr_approved_at) == ("filed", None, None)
+
+
+def test_r9_refusal_needs_a_reason_and_ends_the_filing(seminar_staff):
+    project = _file(seminar_staff["provider"])
+    with pytest.raises(DeclarationError) as caught:
+        seminar_decide(project=project, by=seminar_staff["hr"], approve=False, reason="")
+    assert caught.value.field == "reason"
+    refused = seminar_decide(project=project, by=seminar_staff["hr"], approve=False, reason="师资不符合要求")
+    assert (refused.status, refused.rejection_reason) == ("rejected", "师资不符合要求")
+    with pytest.raises(DeclarationError, match="已审批完毕"):
+        seminar_decide(project=project, by=seminar_staff["health_authority"], approve=True)
+
+
+def test_r9_only_a_provider_files_and_a_project_belongs_to_its_year(seminar_staff):
+    with pytest.raises(DeclarationError, match="只有继续教育基地或培训机构"):
+        _file(seminar_staff["hr"])
+    with pytest.raises(DeclarationError) as caught:
+        seminar_file(
+            by=seminar_staff["provider"],
+            name="跨年研修班",
+            organiser="丽水学院",
+            level="provincial",
+            series=Series.objects.get(code="health"),
+            year=THIS_YEAR,
+            start_on=date(THIS_YEAR - 1, 12, 30),
+            end_on=date(THIS_YEAR, 1, 2),
+        )
+    assert caught.value.field == "year"
+    with pytest.raises(DeclarationError) as caught:
+        _file(seminar_staff["provider"], level="county")
+    assert caught.value.field == "level"
+    assert not SeminarProject.objects.exists()
+
+
+# Attendees (R12c)
+
+
+@pytest.mark.parametrize(("level", "fmt"), [("national", "csv"), ("provincial", "xlsx"), ("municipal", "csv")])
+def test_r12c_an_approved_projects_attendees_get_60_48_36_professional_hours(cast, seminar_staff, level, fmt):
+    project = _approved(seminar_staff, level=level)
+    attendees = [cast["nurse"], cast["lecturer"], cast["teacher"]]
+    rows = [(p.id_number, p.name) for p in attendees]
+    content = _csv(rows) if fmt == "csv" else _xlsx(rows)
+    report = _register(project, seminar_staff["provider"], f"学员名单.{fmt}", content)
+    assert report == [(n, "created", f"{HOURS[level]} 学时") for n in (2, 3, 4)]
+    for person in attendees:
+        (entry,) = LedgerEntry.objects.filter(person=person, source=Source.SEMINAR)
+        assert (entry.hours, entry.category, entry.year) == (HOURS[level], "professional", THIS_YEAR)
+        assert entry.title == f"高研班：{project.name}"
+        assert "第十二条" in entry.explanation
+        assert year_totals(person).professional == HOURS[level]
+
+
+def test_r12c_importing_the_same_list_twice_registers_each_attendee_once(cast, seminar_staff):
+    project = _approved(seminar_staff, level="provincial")
+    rows = [(cast["nurse"].id_number, "王护士"), (cast["teacher"].id_number, "陈老师")]
+    _register(project, seminar_staff["provider"], "名单.csv", _csv(rows))
+    again = _register(project, seminar_staff["provider"], "名单.xlsx", _xlsx(rows))
+    assert again == [(2, "duplicate", "已登记"), (3, "duplicate", "已登记")]
+    assert LedgerEntry.objects.filter(source=Source.SEMINAR).count() == 2
+    assert year_totals(cast["nurse"]).professional == Decimal("48.0")
+
+
+def test_r12c_a_second_approved_project_counts_separately(cast, seminar_staff):
+    first = _approved(seminar_staff, level="municipal")
+    second = _file(seminar_staff["provider"], level="municipal", name="第二期研修班")
+    seminar_decide(project=second, by=seminar_staff["hr"], approve=True)
+    second = seminar_decide(project=second, by=seminar_staff["health_authority"], approve=True)
+    row = [(cast["nurse"].id_number, "王护士")]
+    _register(first, seminar_staff["provider"], "名单.csv", _csv(row))
+    _register(second, seminar_staff["provider"], "名单.csv", _csv(row))
+    assert year_totals(cast["nurse"]).professional == Decimal("72.0")
+
+
+def test_r12c_bad_rows_are_reported_by_row_number_and_the_good_rows_registered(cast, seminar_staff):
+    project = _approved(seminar_staff, level="national")
+    unknown = synthetic_id_number(random.Random(20250101), "331102")
+    rows = [
+        (cast["nurse"].id_number, "王护士"),
+        ("33110219800101123", "位数不对"),
+        (unknown, "未登记"),
+        (cast["teacher"].id_number, "张冒名"),
+    ]
+    report = _register(project, seminar_staff["provider"], "名单.csv", _csv(rows))
+    assert report[0] == (2, "created", "60.0 学时")
+    assert report[1][:2] == (3, "rejected") and report[1][2].startswith("id_number：")
+    assert report[2] == (4, "rejected", "id_number：该人员尚未在平台登记")
+    assert report[3] == (5, "rejected", "name：姓名与平台登记的该身份证号码持有人不一致")
+    assert LedgerEntry.objects.filter(source=Source.SEMINAR).count() == 1
+    assert year_totals(cast["teacher"]).professional == Decimal("0.0")
+
+
+def test_r12c_the_attendee_page_reports_each_bad_row_in_chinese(client, cast, seminar_staff):
+    project = _approved(seminar_staff, level="national")
+    rows = [(cast["nurse"].id_number, "王护士"), ("123", "短号码"), (cast["lecturer"].id_number, "错名字")]
+    client.force_login(seminar_staff["provider"])
+    response = client.post(
+        f"/seminars/{project.pk}/attendees/",
+        {"file": SimpleUploadedFile("学员名单.xlsx", _xlsx(rows))},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "学员名单已处理：新登记 1 人，已登记 0 人，未登记 2 人。" in page
+    assert "第 3 行：id_number：身份证号码应为18位" in page
+    assert "第 4 行：name：姓名与平台登记的该身份证号码持有人不一致" in page
+    assert year_totals(cast["nurse"]).professional == Decimal("60.0")
+
+
+def test_r9_a_person_and_a_reviewer_cannot_reach_the_seminar_pages(client, cast, seminar_staff):
+    project = _file(seminar_staff["provider"])
+    for user in (cast["nurse"].user, cast["county_l1"]):
+        client.force_login(user)
+        assert client.get("/seminars/").status_code == 403
+        assert client.post(f"/seminars/{project.pk}/decide/", {"approve": "1"}).status_code == 403
+    project.refresh_from_db()
+    assert project.status == "filed" and project.hr_approved_at is None
