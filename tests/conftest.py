@@ -22,6 +22,12 @@ _counter = itertools.count(1)
 _rng = random.Random(11643)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests create many accounts; a cheap hasher keeps them quick. Logins still check the password."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def city(db):
     """Two counties, two series, three units (one self-evaluating)."""

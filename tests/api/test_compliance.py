@@ -39,12 +39,6 @@ def year_row(body, year: int = YEAR) -> dict:
     return rows[0]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Accounts are created in most tests; a cheap hasher keeps them quick (passwords are not under test)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def staff_headers(make_staff, bearer):
     return bearer(make_staff("hr_admin"))

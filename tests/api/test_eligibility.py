@@ -18,12 +18,6 @@ from cehours.declarations.services import IntegrityActionError, integrity_lift, 
 A = 2026  # application year
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Accounts are created in most tests; a cheap hasher keeps them quick (passwords are not under test)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def staff_headers(make_staff, bearer):
     return bearer(make_staff("evaluator"))

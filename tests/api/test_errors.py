@@ -144,12 +144,6 @@ BAD_QUERIES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Accounts are created in most tests; a cheap hasher keeps them quick (passwords are not under test)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def person(make_person, add_hours):
     person = make_person()

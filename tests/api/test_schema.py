@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from django.core.management import call_command
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
@@ -50,20 +49,6 @@ BOUNDED = settings(
     database=None,  # nothing written into the working tree
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
-
-
-@pytest.fixture(scope="module", autouse=True)
-def empty_database_before_serialized_rollback(django_db_setup, django_db_blocker):
-    """Start this module's transactional tests from an empty database.
-
-    Serialized rollback reloads the migrations' data (counties, rule versions, content types) into
-    the database at the start of each test, which must therefore be empty. A transactional test
-    without serialized rollback that ran before this module leaves content types behind (its flush
-    re-runs post_migrate), and the reload would then collide with them. pytest-django runs every
-    non-transactional database test before the transactional ones, so nothing later needs the rows.
-    """
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def test_r21_events_form_an_unbroken_chain(db):
     assert (checked, problems) == (AuditEvent.objects.count(), [])
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_r21_concurrent_appends_keep_one_chain():
     if connection.vendor != "postgresql":
         pytest.skip("并发追加需要真正的多连接数据库：在 PostgreSQL 上运行（CI 的第二轮）")

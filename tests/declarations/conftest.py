@@ -4,13 +4,11 @@ people and reviewers placed so that each sits inside or outside the others' scop
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 
 @pytest.fixture(autouse=True)
 def quick_accounts_and_private_media(settings, tmp_path):
-    """A cheap password hasher (login still checks it) and evidence files kept under tmp_path."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    """Evidence files kept under tmp_path."""
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
@@ -39,16 +37,3 @@ def cast(make_person, make_staff):
         "qingtian_l2": make_staff("reviewer", level=2, county="qingtian", username="qingtian_l2"),
         "city_l3": make_staff("reviewer", level=3, username="city_l3"),
     }
-
-
-@pytest.fixture
-def empty_database(django_db_setup, django_db_blocker):
-    """An empty database for a transactional test with serialized rollback; request it first.
-
-    Serialized rollback reloads the migrations' data (counties, the default catalogue, rule versions,
-    content types) at the start of the test, so the tables must be empty: a transactional test without
-    serialized rollback that ran earlier leaves content types behind (its flush re-runs post_migrate),
-    and the reload would collide with them. pytest-django runs all non-transactional tests first.
-    """
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)

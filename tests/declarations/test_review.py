@@ -211,7 +211,7 @@ def test_r17_the_second_of_two_reviewers_with_the_same_version_is_told_and_nothi
     "(SQLite serialises writers; the sequential stale-version race above runs everywhere)",
 )
 def test_r17_two_reviewers_approving_in_two_threads_register_the_hours_once(
-    empty_database, django_db_serialized_rollback, transactional_db, cast
+    django_db_serialized_rollback, transactional_db, cast
 ):
     nurse = cast["nurse"]
     reviewers = [cast["county_l1"], cast["health_authority"], cast["county_l2"], cast["city_l3"]]

@@ -7,12 +7,6 @@ import pytest
 from cehours.integration.keys import key_issue, system_save
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Accounts are created in many tests here; a cheap hasher keeps them quick (login still checks it)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def make_system(city):
     """make_system(code, categories=(), industries=()) → (system, key), registered through the services."""

@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 pytestmark = pytest.mark.browser
@@ -38,20 +37,6 @@ QUALIFIED_YEAR, SHORT_YEAR = THIS_YEAR - 1, THIS_YEAR - 2
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost"}
 PHONE = {"width": 375, "height": 740}
 MASKED_ID = re.compile(r"^\d{6}\*{8}\d{3}[\dX]$")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def empty_database_before_serialized_rollback(django_db_setup, django_db_blocker):
-    """Start this module's transactional tests from an empty database.
-
-    Serialized rollback reloads the migrations' data (counties, rule versions, content types) into
-    the database at the start of each test, which must therefore be empty. A transactional test
-    without serialized rollback that ran before this module leaves content types behind (its flush
-    re-runs post_migrate), and the reload would then collide with them. pytest-django runs every
-    non-transactional database test before the transactional ones, so nothing later needs the rows.
-    """
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
 
 
 @pytest.fixture

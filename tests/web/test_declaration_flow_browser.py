@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 pytestmark = pytest.mark.browser
@@ -44,21 +43,6 @@ PDF = (
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def empty_database_before_serialized_rollback(django_db_setup, django_db_blocker):
-    """Start this module's transactional test from an empty database.
-
-    Serialized rollback reloads the migrations' data (counties, the default catalogue, rule versions,
-    content types) at the start of each test, so the tables must be empty: a transactional test without
-    serialized rollback that ran earlier leaves content types behind (its flush re-runs post_migrate),
-    and the reload would collide with them. Module scope, so that this runs before pytest-django's
-    live-server helper opens the transactional database; pytest-django runs every non-transactional
-    test first, so nothing later needs the rows.
-    """
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
-
-
 @pytest.fixture
 def browser_factory(django_db_serialized_rollback, transactional_db, live_server, settings, tmp_path):
     """Start Chromium on demand (after the test has written its data) and stop it afterwards.
@@ -70,7 +54,6 @@ def browser_factory(django_db_serialized_rollback, transactional_db, live_server
         pytest.skip(f"no system Chromium at {CHROMIUM}; browser tests never download one")
     from playwright.sync_api import sync_playwright
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     playwright = None
     browser = None
@@ -92,7 +75,6 @@ def browser_factory(django_db_serialized_rollback, transactional_db, live_server
 @pytest.fixture
 def scene(settings, make_person, make_staff):
     """A nurse in 莲都 with a login, the 莲都 level-1 reviewer and the 莲都 HR bureau (level 2)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     nurse = make_person(unit="hospital", name="王丽护", with_login=True)
     return {
         "person": nurse.user.username,

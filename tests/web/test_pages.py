@@ -28,12 +28,6 @@ THIS_YEAR = timezone.localdate().year
 FIGURES = ["general_public", "industry_public", "public", "professional", "total"]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Accounts are created in most tests; a cheap hasher keeps them quick (login still checks it)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # A small HTML reader: enough to read tables and links the way a user reads them.
 
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}

@@ -1,0 +1,77 @@
+"""The industry authority's page for its activity catalogue (R8)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from cehours.access.models import Role
+from cehours.declarations.catalogue_admin import activity_save, authority_series
+from cehours.declarations.models import ActivityType
+from cehours.declarations.services import DeclarationError
+from cehours.rules.hours import CATEGORY_LABELS, Category
+
+from .permissions import role_required
+
+NUMBER_ERRORS = {"invalid": "应为数字", "max_decimal_places": "最多一位小数", "max_digits": "数值过大"}
+
+
+class ActivityForm(forms.Form):
+    series = forms.ChoiceField(
+        label="行业（系列）", error_messages={"required": "请选择行业", "invalid_choice": "只能设置本行业的目录"}
+    )
+    code = forms.SlugField(
+        label="代码",
+        max_length=64,
+        error_messages={"required": "请填写代码", "invalid": "代码只能含字母、数字、- 和 _"},
+    )
+    name = forms.CharField(label="学习形式", max_length=64, error_messages={"required": "请填写学习形式名称"})
+    category = forms.ChoiceField(label="科目类别", choices=[(c.value, CATEGORY_LABELS[c]) for c in Category])
+    formula = forms.ChoiceField(label="计算方式", choices=ActivityType._meta.get_field("formula").choices)
+    hours_per_unit = forms.DecimalField(
+        label="每天/每项学时",
+        max_digits=6,
+        decimal_places=1,
+        error_messages={"required": "请填写每天/每项学时", **NUMBER_ERRORS},
+    )
+    unit_label = forms.CharField(label="数量单位", max_length=16, required=False)
+    per_item_cap = forms.DecimalField(
+        label="单项上限（可空）", max_digits=6, decimal_places=1, required=False, error_messages=NUMBER_ERRORS
+    )
+    per_year_cap = forms.DecimalField(
+        label="年度上限（可空）", max_digits=6, decimal_places=1, required=False, error_messages=NUMBER_ERRORS
+    )
+    evidence_hint = forms.CharField(
+        label="所需证明材料", max_length=255, error_messages={"required": "请填写所需证明材料"}
+    )
+    active = forms.BooleanField(label="启用", required=False, initial=True)
+
+    def __init__(self, *args, series_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["series"].choices = [(s.code, s.name) for s in series_choices]
+
+
+@role_required(Role.INDUSTRY_AUTHORITY)
+def catalogue(request: HttpRequest) -> HttpResponse:
+    series = authority_series(request.user)
+    form = ActivityForm(request.POST or None, series_choices=series, initial={"active": True})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data["series"] = next(s for s in series if s.code == data["series"])
+            try:
+                activity_save(by=request.user, **data)
+                messages.success(request, "已保存。本行业人员申报时即按此计算学时。")
+                return redirect("web:catalogue")
+            except DeclarationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        status = 400
+    own = ActivityType.objects.filter(series__in=series).select_related("series").order_by("series", "code")
+    defaults = ActivityType.objects.filter(series__isnull=True).order_by("code")
+    context = {"form": form, "own": own, "defaults": defaults, "zero": Decimal(0)}
+    return render(request, "web/catalogue.html", context, status=status)
