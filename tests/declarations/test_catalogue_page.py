@@ -24,9 +24,7 @@ PAPER = {
 }
 
 
-def test_r8_industry_authority_override_replaces_the_default_for_its_industry_only(
-    client, make_person, make_staff
-):
+def test_r8_industry_authority_override_replaces_the_default_for_its_industry_only(client, make_person, make_staff):
     nurse = make_person(unit="hospital")  # health series
     teacher = make_person(unit="school")  # education series
     authority = make_staff("industry_authority", series="health")
