@@ -5,14 +5,18 @@ from __future__ import annotations
 import io
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cehours.access.models import Role
+from cehours.audit.context import current as current_request
+from cehours.audit.context import request_context
 from cehours.integration.exchange import (
     HOURS_COLUMNS,
     HOURS_REQUIRED,
+    ImportReport,
     export_audit,
     export_hours,
     import_hours,
@@ -72,12 +76,13 @@ class ImportForm(forms.Form):
         return upload
 
 
-def _page(request, export_form, import_form, report=None, status=200, label=""):
+def _page(request, export_form, import_form, report=None, status=200, label="", progress_marker=""):
     context = {
         "export_form": export_form,
         "import_form": import_form,
         "report": report,
         "report_label": label,
+        "progress_marker": progress_marker,
         "columns": HOURS_COLUMNS,
     }
     return render(request, "web/exchange.html", context, status=status)
@@ -121,6 +126,10 @@ def export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# Files longer than this are imported in chunks with the progress streamed to the page as it goes.
+STREAM_ROWS = 2000
+
+
 @role_required(Role.HR_ADMIN)
 def import_file(request: HttpRequest) -> HttpResponse:
     export_form = ExportForm(initial={"year": timezone.localdate().year - 1, "format": "xlsx"})
@@ -129,14 +138,49 @@ def import_file(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, export_form, form, status=400)
-    label, required, importer = IMPORT_KINDS[form.cleaned_data["kind"]]
+    kind = form.cleaned_data["kind"]
+    label, required, importer = IMPORT_KINDS[kind]
     upload = form.cleaned_data["file"]
     dry_run = request.POST.get("action") != "import"
     try:
-        rows = read_table(upload.name, upload.read(), required)
-        report = importer(rows=rows, user=request.user, dry_run=dry_run)
+        rows = list(read_table(upload.name, upload.read(), required))
     except TableError as exc:
         form.add_error("file", str(exc))
         return _page(request, export_form, form, status=400)
-    next_form = ImportForm(initial={"kind": form.cleaned_data["kind"]})
+    next_form = ImportForm(initial={"kind": kind})
+    if len(rows) > STREAM_ROWS:
+        return _streamed_import(request, export_form, next_form, label, importer, rows, dry_run)
+    report = importer(rows=iter(rows), user=request.user, dry_run=dry_run)
     return _page(request, export_form, next_form, report=report, label=label)
+
+
+def _streamed_import(request, export_form, next_form, label, importer, rows, dry_run) -> StreamingHttpResponse:
+    """The page up to the report, then a line per chunk as it is imported, then the report.
+
+    Each chunk is imported (and committed) on its own; imports are idempotent, so an interrupted
+    import is completed by importing the same file again.
+    """
+    marker = "<!--progress-->"
+    page = _page(request, export_form, next_form, label=label, progress_marker=marker).content.decode()
+    head, tail = page.split(marker, 1)
+
+    context = current_request()  # the generator runs after the view returns, outside the middleware
+
+    def chunks():
+        with request_context(context):
+            yield from _chunks()
+
+    def _chunks():
+        yield head
+        done: list = []
+        for start in range(0, len(rows), STREAM_ROWS):
+            part = importer(rows=iter(rows[start : start + STREAM_ROWS]), user=request.user, dry_run=dry_run)
+            done.extend(part.rows)
+            yield f'<p class="progress">已处理 {len(done)} / {len(rows)} 行</p>\n'
+        report = ImportReport(done, dry_run)
+        yield render_to_string("web/_import_report.html", {"report": report, "report_label": label}, request=request)
+        yield tail
+
+    response = StreamingHttpResponse(chunks(), content_type="text/html; charset=utf-8")
+    response["X-Accel-Buffering"] = "no"  # a proxy must pass the progress lines on as they come
+    return response
