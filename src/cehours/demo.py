@@ -119,6 +119,38 @@ def _rules_for(day: date):
     return _RULES_BY_DAY[day]
 
 
+def _demo_workflow(person: Person, user, series: dict, this_year: int) -> None:
+    """Something in each queue: a submitted declaration for reviewer1, a filed 高研班 project."""
+    from cehours.declarations.models import ActivityType
+    from cehours.declarations.seminars import seminar_file
+    from cehours.declarations.services import declaration_create, declaration_submit, evidence_add
+
+    day = date(this_year, 1, 10) if date.today() < date(this_year, 2, 1) else date.today() - timedelta(days=20)  # noqa: DTZ011
+    declaration = declaration_create(
+        person=person,
+        by=user,
+        activity=ActivityType.objects.get(series=None, code="training"),
+        title="丽水市专业技术人员能力提升培训班",
+        organiser="丽水市继续教育基地",
+        start_on=day - timedelta(days=1),
+        end_on=day,
+        quantity=2,
+    )
+    evidence_add(declaration=declaration, by=user, name="结业证书.pdf", content=b"%PDF-1.4\n% demo certificate\n")
+    declaration_submit(declaration=declaration, by=user)
+    provider = get_user_model().objects.get(username="provider")
+    seminar_file(
+        by=provider,
+        name="基层卫生技术骨干高级研修班",
+        organiser="丽水市继续教育基地",
+        level="municipal",
+        series=series["health"],
+        year=day.year,
+        start_on=day - timedelta(days=4),
+        end_on=day,
+    )
+
+
 def load_demo(*, people: int = 3000, years: int = 5, seed: int = 20261129, this_year: int | None = None) -> dict:
     """Create the demo city once; later calls only make sure the demo accounts exist."""
     from faker import Faker
@@ -229,6 +261,8 @@ def load_demo(*, people: int = 3000, years: int = 5, seed: int = 20261129, this_
             professional.user = user
             professional.save(update_fields=["user"])
         accounts.append(DemoAccount("professional", Role.PROFESSIONAL, "专业技术人员（查看本人学时）"))
+        if created and professional is not None:
+            _demo_workflow(professional, user, series, this_year)
         if created:
             audit_record(
                 actor=None,
