@@ -379,7 +379,3 @@ def integrity_lift(*, entry: IntegrityEntry, by, reason: str, on: date) -> Integ
             after={"lifted_on": on, "reason": locked.lift_reason},
         )
     return locked
-
-
-# Kept for callers of the foundation's name.
-IntegrityActionError = DeclarationError
