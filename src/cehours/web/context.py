@@ -12,6 +12,7 @@ def navigation(request) -> dict:
     roles = {g.role for g in grants}
     levels = [g.level or 0 for g in grants if g.role == Role.REVIEWER]
     return {
+        "nav_audit": Role.HR_ADMIN in roles or max(levels, default=0) >= 2,
         "nav_catalogue": Role.INDUSTRY_AUTHORITY in roles,
         "nav_reviews": Role.REVIEWER in roles or Role.INDUSTRY_AUTHORITY in roles,
         "nav_spot_checks": max(levels, default=0) >= 2,
