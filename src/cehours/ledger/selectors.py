@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Case, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from cehours.people.models import Person
 from cehours.rules.compliance import YearCompliance, YearTotals, year_compliance
@@ -74,3 +76,36 @@ def person_entries(person: Person, *, year: int | None = None, figure: str | Non
     if figure:
         entries = entries.filter(category__in=FIGURE_CATEGORIES[figure])
     return entries.order_by("-completed_on", "-pk")
+
+
+def compliance_overview(user, *, year: int, unit: int | None = None, only_short: bool = False):
+    """R19: the people in the user's scope with their hours for a year and whether the year is qualified.
+
+    Qualification is computed in the database from the year's rules (R11), so a unit's or a county's
+    overview — and its counts — stays one query however many people it holds.
+    Returns (people queryset with gp, ip, pro, public, total, qualified; summary dict).
+    """
+    rules = rules_for_year(year)
+    totals = PersonYearTotal.objects.filter(person=OuterRef("pk"), year=year)
+    zero = Value(Decimal("0.0"), output_field=DecimalField(max_digits=8, decimal_places=1))
+
+    def column(name: str):
+        return Coalesce(
+            Subquery(totals.values(name)[:1]), zero, output_field=DecimalField(max_digits=8, decimal_places=1)
+        )
+
+    people = Person.objects.visible_to(user).select_related("unit", "series", "county")
+    if unit is not None:
+        people = people.filter(unit_id=unit)
+    qualified = Q(pro__gte=rules.annual_professional, public__gte=rules.annual_public, total__gte=rules.annual_total)
+    people = (
+        people.annotate(gp=column("general_public"), ip=column("industry_public"), pro=column("professional"))
+        .annotate(public=F("gp") + F("ip"))
+        .annotate(total=F("public") + F("pro"))
+        .annotate(qualified=Case(When(qualified, then=Value(True)), default=Value(False), output_field=BooleanField()))
+    )
+    summary = people.aggregate(people=Count("pk"), qualified=Count("pk", filter=qualified))
+    summary["short"] = summary["people"] - summary["qualified"]
+    if only_short:
+        people = people.exclude(qualified)
+    return people.order_by("unit__name", "name", "pk"), summary

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import audit, catalogue, declarations, exchange, oversight, seminars, systems, views
+from . import audit, catalogue, declarations, exchange, oversight, overview, seminars, systems, views
 
 app_name = "web"
 
@@ -29,6 +29,7 @@ urlpatterns = [
     path("spot-checks/items/<int:pk>/", oversight.spot_check_item, name="spot-check-item"),
     path("integrity/<int:pk>/lift/", oversight.integrity_lift_view, name="integrity-lift"),
     path("audit/", audit.audit_trail, name="audit"),
+    path("overview/", overview.overview, name="overview"),
     path("catalogue/", catalogue.catalogue, name="catalogue"),
     path("seminars/", seminars.seminars, name="seminars"),
     path("seminars/<int:pk>/decide/", seminars.seminar_decision, name="seminar-decide"),

@@ -1,0 +1,87 @@
+"""R19: a unit's, an industry's or a county's people and their compliance for a year, for staff in scope."""
+
+from __future__ import annotations
+
+import io
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from cehours.access.scope import is_staff_user
+from cehours.integration.tables import write_csv
+from cehours.ledger.rulesets import rules_for_year
+from cehours.ledger.selectors import compliance_overview
+from cehours.rules.hours import format_hours
+
+from .forms import year_field
+
+CSV_COLUMNS = [
+    "name",
+    "id_number",
+    "unit",
+    "series",
+    "general_public",
+    "industry_public",
+    "public",
+    "professional",
+    "total",
+    "qualified",
+]
+
+
+class OverviewForm(forms.Form):
+    year = year_field("年度", required=False)
+    only_short = forms.BooleanField(label="只看未合格", required=False)
+    format = forms.ChoiceField(
+        label="格式",
+        required=False,
+        choices=[("", "网页"), ("csv", "CSV")],
+        error_messages={"invalid_choice": "格式应为网页或 CSV"},
+    )
+    page = forms.IntegerField(
+        label="页码",
+        required=False,
+        min_value=1,
+        error_messages={"invalid": "页码应为整数", "min_value": "页码从 1 开始"},
+    )
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    if not is_staff_user(request.user):
+        raise PermissionDenied("只有工作人员可以查看人员学时汇总")
+    form = OverviewForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(request, "web/overview.html", {"form": form, "year": ""}, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    year = data.get("year") or timezone.localdate().year
+    people, summary = compliance_overview(request.user, year=year, only_short=bool(data.get("only_short")))
+    if data.get("format") == "csv":
+        return _csv(people, year)
+    page = Paginator(people, 100).get_page(data.get("page") or 1)
+    context = {"form": form, "year": year, "page": page, "summary": summary, "rules": rules_for_year(year)}
+    return render(request, "web/overview.html", context)
+
+
+def _csv(people, year: int) -> HttpResponse:
+    rows = (
+        [
+            p.name,
+            p.id_number_masked,
+            p.unit.name if p.unit else "",
+            p.series.name if p.series else "",
+            *(format_hours(v) for v in (p.gp, p.ip, p.public, p.pro, p.total)),
+            "合格" if p.qualified else "不合格",
+        ]
+        for p in people.iterator(chunk_size=2000)
+    )
+    buffer = io.StringIO()
+    write_csv(CSV_COLUMNS, rows, buffer)
+    response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cehours-compliance-{year}.csv"'
+    return response

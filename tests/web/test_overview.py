@@ -1,0 +1,66 @@
+"""R19: staff see their scope's people with a year's hours and whether it is qualified (R11)."""
+
+import csv
+import io
+
+from tests.conftest import PASSWORD
+
+
+def _people(make_person, add_hours):
+    ok = make_person(unit="hospital", name="合格护士")
+    short = make_person(unit="hospital", name="差一点护士")
+    other = make_person(unit="school", name="青田教师")
+    add_hours(ok, 2025, general_public="10", industry_public="8", professional="72")
+    add_hours(short, 2025, general_public="10", industry_public="8", professional="71.9")  # total 89.9
+    add_hours(other, 2025, professional="90")  # public 0: not qualified
+    return ok, short, other
+
+
+def test_r19_unit_staff_see_their_units_people_and_who_is_qualified(client, make_person, make_staff, add_hours):
+    _people(make_person, add_hours)
+    staff = make_staff("unit_staff", unit="hospital")
+    client.login(username=staff.username, password=PASSWORD)
+
+    page = client.get("/overview/", {"year": 2025}).content.decode()
+
+    assert "共 2 人，合格 1 人，未合格 1 人。" in page
+    assert "合格护士" in page and "差一点护士" in page
+    assert "青田教师" not in page
+
+
+def test_r19_r11_only_short_lists_the_unqualified_with_exact_boundaries(client, make_person, make_staff, add_hours):
+    _people(make_person, add_hours)
+    hr = make_staff("hr_admin")
+    client.login(username=hr.username, password=PASSWORD)
+
+    page = client.get("/overview/", {"year": 2025, "only_short": "on"}).content.decode()
+
+    assert "共 3 人，合格 1 人，未合格 2 人。" in page
+    assert "差一点护士" in page and "青田教师" in page
+    assert "<a href" in page and ">合格护士<" not in page
+
+
+def test_r19_overview_exports_csv_with_masked_id_numbers(client, make_person, make_staff, add_hours):
+    ok, _, _ = _people(make_person, add_hours)
+    staff = make_staff("unit_staff", unit="hospital")
+    client.login(username=staff.username, password=PASSWORD)
+
+    response = client.get("/overview/", {"year": 2025, "format": "csv"})
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    by_name = {r["name"]: r for r in rows}
+    assert set(by_name) == {"合格护士", "差一点护士"}
+    assert by_name["合格护士"]["total"] == "90.0" and by_name["合格护士"]["qualified"] == "合格"
+    assert by_name["差一点护士"]["total"] == "89.9" and by_name["差一点护士"]["qualified"] == "不合格"
+    assert by_name["合格护士"]["id_number"] == ok.id_number_masked
+
+
+def test_r19_overview_bad_year_names_the_field_and_professionals_are_refused(client, make_person, make_staff):
+    staff = make_staff("hr_admin")
+    client.login(username=staff.username, password=PASSWORD)
+    response = client.get("/overview/", {"year": "20x5"})
+    assert response.status_code == 400 and "年度：年度应为四位数年份" in response.content.decode()
+
+    person = make_person(with_login=True)
+    client.login(username=person.user.username, password=PASSWORD)
+    assert client.get("/overview/").status_code == 403
