@@ -288,3 +288,24 @@ def test_r20_integrity_entry_needs_a_finding(make_staff, eligible_person):
 
     assert raised.value.field == "finding"
     assert not IntegrityEntry.objects.exists()
+
+
+def test_r18_evaluation_committee_reads_an_applicants_hours_report_in_its_scope(
+    client, make_person, make_staff, bearer, qualify
+):
+    """第十八条: the platform provides a person's hours to the evaluation committee; its scope still holds."""
+    applicant = make_person(unit="hospital")
+    qualify(applicant, A - 3, A - 2, A - 1)
+    health_committee = bearer(make_staff("evaluator", series="health"))
+    education_committee = bearer(make_staff("evaluator", series="education"))
+
+    report = eligibility(client, health_committee, applicant, f"application_year={A}&required_years=3")
+
+    assert report["eligible"] is True
+    assert [row["year"] for row in report["years"]] == [A - 3, A - 2, A - 1]
+    assert all(row["qualified"] and row["total"] == "90.0" for row in report["years"])
+    assert report["person"]["id_number"] == applicant.id_number_masked
+    outside = client.get(
+        f"/api/v1/people/{applicant.id_number}/eligibility?application_year={A}&required_years=3", **education_committee
+    )
+    assert outside.status_code == 404

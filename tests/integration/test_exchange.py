@@ -245,7 +245,7 @@ print(json.dumps({
 
 
 @pytest.mark.slow
-def test_exported_year_imported_into_an_empty_installation_gives_the_same_totals(
+def test_r10_exported_year_imported_into_an_empty_installation_gives_the_same_totals(
     source_data, hr, tmp_path, empty_installation
 ):
     target = empty_installation
