@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -57,8 +59,8 @@ class DeclarationForm(forms.Form):
     end_on = forms.DateField(label="结束日期", error_messages=DATE_ERRORS)
     quantity = forms.DecimalField(
         label="数量（天数、篇数、学分等）",
-        min_value=0.1,
-        max_value=1000,
+        min_value=Decimal("0.1"),
+        max_value=Decimal("1000"),
         decimal_places=1,
         error_messages={
             "required": "请填写数量",

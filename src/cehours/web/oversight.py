@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -25,8 +26,8 @@ DATE_ERRORS = {"required": "请填写日期", "invalid": "日期格式应为 YYY
 class DrawForm(forms.Form):
     rate = forms.DecimalField(
         label="抽查比例",
-        min_value=0.001,
-        max_value=1,
+        min_value=Decimal("0.001"),
+        max_value=Decimal("1"),
         decimal_places=3,
         error_messages={
             "required": "请填写抽查比例",
