@@ -127,10 +127,28 @@ def claim_at_registration(declaration: Declaration):
 
 
 def declaration_create(
-    *, person: Person, by, activity: ActivityType, title: str, organiser: str, start_on: date, end_on: date, quantity
+    *,
+    person: Person,
+    by,
+    activity: ActivityType,
+    title: str,
+    organiser: str,
+    start_on: date,
+    end_on: date,
+    quantity,
+    evidence: tuple[str, bytes] | None = None,
 ) -> Declaration:
-    """A draft: the person sees the computed hours and adds evidence before submitting."""
+    """A draft: the person sees the computed hours and adds evidence before submitting.
+
+    `evidence` (file name, content) is checked before anything is written, so a refused file leaves
+    neither a draft nor a stray file behind.
+    """
     _own(person, by)
+    if evidence is not None:
+        try:
+            inspect(evidence[1])
+        except EvidenceError as exc:
+            raise DeclarationError("file", str(exc)) from exc
     title = (title or "").strip()
     if not title or len(title) > 255:
         raise DeclarationError("title", "名称不能为空，且不超过255个字符")
@@ -152,6 +170,8 @@ def declaration_create(
             year=end_on.year,
         )
         record_event(declaration, "created", "", by)
+        if evidence is not None:
+            evidence_add(declaration=declaration, by=by, name=evidence[0], content=evidence[1])
     return declaration
 
 

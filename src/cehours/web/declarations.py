@@ -7,7 +7,6 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -108,25 +107,18 @@ def my_declarations(request: HttpRequest) -> HttpResponse:
                         end_on=data["end_on"],
                     )
                 else:
-                    # One transaction: a refused file rolls the new draft back, so bad input changes nothing.
-                    with transaction.atomic():
-                        declaration = declaration_create(
-                            person=person,
-                            by=request.user,
-                            activity=data["activity_type"],
-                            title=data["title"],
-                            organiser=data["organiser"],
-                            start_on=data["start_on"],
-                            end_on=data["end_on"],
-                            quantity=data["quantity"],
-                        )
-                        if data.get("file"):
-                            evidence_add(
-                                declaration=declaration,
-                                by=request.user,
-                                name=data["file"].name,
-                                content=data["file"].read(),
-                            )
+                    upload = data.get("file")
+                    declaration = declaration_create(
+                        person=person,
+                        by=request.user,
+                        activity=data["activity_type"],
+                        title=data["title"],
+                        organiser=data["organiser"],
+                        start_on=data["start_on"],
+                        end_on=data["end_on"],
+                        quantity=data["quantity"],
+                        evidence=(upload.name, upload.read()) if upload else None,
+                    )
                     messages.success(request, "已保存为草稿。请核对学时与证明材料后提交。")
                     return redirect("web:declaration", pk=declaration.pk)
             except DeclarationError as exc:
