@@ -454,6 +454,17 @@ def test_r3_search_with_nothing_found_says_so(client, make_staff):
     assert "在您的查询范围内没有找到符合条件的人员。" in response.content.decode()
 
 
+def test_r3_search_by_an_id_number_with_a_wrong_check_digit_says_so(client, make_person, make_staff):
+    person = make_person()
+    login(client, make_staff("hr_admin"))
+    wrong = person.id_number[:17] + ("0" if person.id_number[17] != "0" else "1")
+
+    response = client.get("/people/", {"q": wrong})
+
+    assert response.status_code == 400
+    assert "姓名或身份证号码：身份证号码校验位错误" in response.content.decode()
+
+
 @pytest.mark.parametrize(
     "query", ["33110²198001011230", "３３１１０２１９８００１０１００６X"], ids=["superscript", "full_width"]
 )
