@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cehours.audit.selectors import audit_events_visible_to
 
-DATE_ERRORS = {"invalid": "日期格式应为 YYYY-MM-DD"}
+from .forms import DATE_ERRORS
 
 
 class AuditFilter(forms.Form):

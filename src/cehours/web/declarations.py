@@ -37,9 +37,7 @@ from cehours.declarations.services import (
 from cehours.ledger.selectors import person_compliance
 from cehours.rules.review import STATE_LABELS, State
 
-from .forms import MIN_YEAR
-
-DATE_ERRORS = {"required": "请填写日期", "invalid": "日期格式应为 YYYY-MM-DD"}
+from .forms import DATE_ERRORS, MIN_YEAR, refused
 
 
 class DeclarationForm(forms.Form):
@@ -180,8 +178,7 @@ def declaration_person_action(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             raise DeclarationError("action", "操作无效")
     except DeclarationError as exc:
-        label = {"file": "证明材料", "action": "操作"}.get(exc.field, "")
-        messages.error(request, f"{label}：{exc.message}" if label else exc.message)
+        refused(request, exc, {"file": "证明材料", "action": "操作"})
     return redirect("web:declaration", pk=pk)
 
 
@@ -206,8 +203,7 @@ def declaration_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     except DecisionConflict as exc:
         messages.error(request, exc.message)
     except DeclarationError as exc:
-        label = {"reason": "理由", "action": "审核操作"}.get(exc.field, "")
-        messages.error(request, f"{label}：{exc.message}" if label else exc.message)
+        refused(request, exc, {"reason": "理由", "action": "审核操作"})
     return redirect("web:declaration", pk=pk)
 
 

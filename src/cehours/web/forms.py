@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.contrib import messages
 from django.utils import timezone
 
 from cehours.ledger.selectors import FIGURE_CATEGORIES
@@ -12,6 +13,13 @@ from cehours.rules.identifiers import InvalidIdentifier, normalize_id_number
 
 MIN_YEAR, MAX_YEAR, MAX_SPAN = 1990, 2100, 30
 ID_SHAPE = re.compile(r"^[0-9]{17}[0-9Xx]$")
+DATE_ERRORS = {"required": "请填写日期", "invalid": "日期格式应为 YYYY-MM-DD"}
+
+
+def refused(request, exc, labels: dict[str, str]) -> None:
+    """Tell the user why a service refused a posted action, naming the field when there is one."""
+    label = labels.get(exc.field, "")
+    messages.error(request, f"{label}：{exc.message}" if label else exc.message)
 
 
 def year_field(label: str, required: bool) -> forms.IntegerField:

@@ -20,7 +20,7 @@ from cehours.declarations.selectors import declaration_visible
 from cehours.declarations.services import DeclarationError, integrity_lift, integrity_record
 from cehours.declarations.spotchecks import reviewer_statistics, spot_check_draw, spot_check_rederive, spot_check_review
 
-DATE_ERRORS = {"required": "请填写日期", "invalid": "日期格式应为 YYYY-MM-DD"}
+from .forms import DATE_ERRORS, refused
 
 
 class DrawForm(forms.Form):
@@ -118,8 +118,7 @@ def spot_check_item(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, "复审结果已保存。")
     except DeclarationError as exc:
-        label = {"reason": "复审意见", "outcome": "复审结果"}.get(exc.field, "")
-        messages.error(request, f"{label}：{exc.message}" if label else exc.message)
+        refused(request, exc, {"reason": "复审意见", "outcome": "复审结果"})
     return redirect("web:spot-check", pk=item.spot_check_id)
 
 
@@ -141,8 +140,7 @@ def integrity_new(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, "已记入诚信档案，相关学时已冲销。")
     except DeclarationError as exc:
-        label = {"finding": "查实情况"}.get(exc.field, "")
-        messages.error(request, f"{label}：{exc.message}" if label else exc.message)
+        refused(request, exc, {"finding": "查实情况"})
     return redirect("web:declaration", pk=pk)
 
 
@@ -156,6 +154,5 @@ def integrity_lift_view(request: HttpRequest, pk: int) -> HttpResponse:
         integrity_lift(entry=entry, by=request.user, reason=request.POST.get("reason", ""), on=timezone.localdate())
         messages.success(request, "诚信档案记录已解除。")
     except DeclarationError as exc:
-        label = {"reason": "解除理由"}.get(exc.field, "")
-        messages.error(request, f"{label}：{exc.message}" if label else exc.message)
+        refused(request, exc, {"reason": "解除理由"})
     return redirect("web:spot-checks")

@@ -17,11 +17,10 @@ from cehours.declarations.services import DeclarationError
 from cehours.integration.tables import TableError, read_table
 from cehours.people.models import Series
 
-from .forms import year_field
+from .forms import DATE_ERRORS, year_field
 from .permissions import role_required
 
 SEMINAR_ROLES = (Role.PROVIDER, Role.HR_ADMIN, Role.INDUSTRY_AUTHORITY)
-DATE_ERRORS = {"required": "请填写日期", "invalid": "日期格式应为 YYYY-MM-DD"}
 
 
 class SeminarForm(forms.Form):
