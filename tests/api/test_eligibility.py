@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from cehours.access.policy import PolicyDenied
 from cehours.audit.models import AuditEvent
 from cehours.declarations.models import IntegrityEntry
 from cehours.declarations.services import DeclarationError, integrity_lift, integrity_record
@@ -239,7 +240,7 @@ def test_r20_lifted_by_level_three_reviewer_the_block_is_gone(client, make_staff
 def test_r20_level_one_reviewer_cannot_record_an_integrity_entry(client, make_staff, eligible_person, staff_headers):
     reviewer = make_staff("reviewer", level=1, county="liandu")
 
-    with pytest.raises(DeclarationError) as raised:
+    with pytest.raises(PolicyDenied) as raised:
         integrity_record(person=eligible_person, finding="伪造培训证书", by=reviewer, on=timezone.localdate())
 
     assert raised.value.field == "person"
@@ -253,7 +254,7 @@ def test_r20_level_two_reviewer_outside_the_scope_cannot_record(make_staff, elig
     other_series = make_staff("reviewer", level=2, series="education")
 
     for reviewer in (other_county, other_series):
-        with pytest.raises(DeclarationError):
+        with pytest.raises(PolicyDenied):
             integrity_record(person=eligible_person, finding="伪造培训证书", by=reviewer, on=timezone.localdate())
 
     assert not IntegrityEntry.objects.filter(person=eligible_person).exists()
@@ -263,7 +264,7 @@ def test_r20_level_two_reviewer_outside_the_scope_cannot_record(make_staff, elig
 def test_r20_non_reviewer_roles_cannot_record(make_staff, eligible_person, role):
     staff = make_staff(role)
 
-    with pytest.raises(DeclarationError):
+    with pytest.raises(PolicyDenied):
         integrity_record(person=eligible_person, finding="伪造培训证书", by=staff, on=timezone.localdate())
 
     assert not IntegrityEntry.objects.filter(person=eligible_person).exists()
@@ -273,7 +274,7 @@ def test_r20_level_two_reviewer_cannot_lift(client, make_staff, eligible_person,
     reviewer = make_staff("reviewer", level=2, county="liandu")
     entry = integrity_record(person=eligible_person, finding="伪造培训证书", by=reviewer, on=timezone.localdate())
 
-    with pytest.raises(DeclarationError) as raised:
+    with pytest.raises(PolicyDenied) as raised:
         integrity_lift(entry=entry, by=reviewer, reason="想解除", on=timezone.localdate())
 
     assert raised.value.field == "entry"

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 
+from cehours.access.policy import PolicyDenied
 from cehours.declarations.models import ActivityType, Declaration, DeclarationEvent
 from cehours.declarations.services import (
     DecisionConflict,
@@ -336,7 +337,7 @@ def test_r16_2_nobody_else_can_create_upload_submit_resubmit_or_withdraw_for_me(
     nurse, colleague, reviewer = cast["nurse"], cast["lecturer"], cast["county_l1"]
     mine = declare(nurse, with_evidence=False, submit=False)
     for by in (colleague.user, reviewer, None):
-        with pytest.raises(DeclarationError, match="只能由本人"):
+        with pytest.raises(PolicyDenied, match="只能由本人"):
             declaration_create(
                 person=nurse,
                 by=by,
@@ -347,10 +348,10 @@ def test_r16_2_nobody_else_can_create_upload_submit_resubmit_or_withdraw_for_me(
                 end_on=today(),
                 quantity="1",
             )
-        with pytest.raises(DeclarationError, match="只能由本人"):
+        with pytest.raises(PolicyDenied, match="只能由本人"):
             evidence_add(declaration=mine, by=by, name="x.pdf", content=pdf_bytes())
         for act in (declaration_submit, declaration_resubmit, declaration_withdraw):
-            with pytest.raises(DeclarationError, match="只能由本人"):
+            with pytest.raises(PolicyDenied, match="只能由本人"):
                 act(declaration=mine, by=by)
     mine.refresh_from_db()
     assert mine.status == "draft"

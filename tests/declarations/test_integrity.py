@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from cehours.access.policy import PolicyDenied
 from cehours.declarations.models import IntegrityEntry, Notice
 from cehours.declarations.services import DeclarationError, integrity_lift, integrity_record
 from cehours.declarations.spotchecks import spot_check_draw, spot_check_review
@@ -69,7 +70,7 @@ def test_r20_level_2_records_falsification_the_hours_are_reversed_and_eligibilit
 
 @pytest.mark.parametrize("who", ["county_l1", "health_authority", "college_l1", "qingtian_l2", "provider"])
 def test_r20_level_1_and_reviewers_outside_the_scope_cannot_record(cast, falsified, who):
-    with pytest.raises(DeclarationError) as caught:
+    with pytest.raises(PolicyDenied) as caught:
         integrity_record(person=cast["nurse"], declaration=falsified, finding="伪造", by=cast[who], on=today())
     assert "只有二级或三级管理权限" in caught.value.message
     assert not IntegrityEntry.objects.exists()
@@ -81,7 +82,7 @@ def test_r20_level_3_lifts_the_block_but_the_falsified_hours_stay_reversed(clien
     entry = integrity_record(person=nurse, declaration=falsified, finding="伪造", by=cast["county_l2"], on=today())
 
     for not_city_hr in ("county_l2", "county_l1", "health_authority"):
-        with pytest.raises(DeclarationError, match="只有三级管理权限"):
+        with pytest.raises(PolicyDenied, match="只有三级管理权限"):
             integrity_lift(entry=entry, by=cast[not_city_hr], reason="申诉成立", on=today())
     with pytest.raises(DeclarationError) as caught:
         integrity_lift(entry=entry, by=cast["city_l3"], reason="", on=today())
@@ -110,7 +111,7 @@ def test_r20_level_3_records_anywhere_and_without_a_declaration(cast):
     teacher = cast["teacher"]
     entry = integrity_record(person=teacher, finding="冒名参加培训", by=cast["city_l3"], on=today())
     assert entry.declaration is None
-    with pytest.raises(DeclarationError):
+    with pytest.raises(PolicyDenied):
         integrity_record(person=teacher, finding="冒名参加培训", by=cast["county_l2"], on=today())
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from cehours.access.policy import PolicyDenied
 from cehours.declarations.models import Declaration, Notice
 from cehours.declarations.selectors import may_decide, review_queue
 from cehours.declarations.services import (
@@ -52,7 +53,7 @@ def test_r17_reviewers_outside_the_scope_neither_see_nor_decide_it(cast, who):
     for reviewer in NOT_ROUTED[who]:
         assert list(review_queue(cast[reviewer])) == [], reviewer
         for action, reason in (("approve", ""), ("reject", "材料不实"), ("return", "请补充")):
-            with pytest.raises(DeclarationError) as caught:
+            with pytest.raises(PolicyDenied) as caught:
                 decide(declaration, cast[reviewer], action, reason)
             assert "不在您的审核范围内" in caught.value.message, reviewer
     declaration.refresh_from_db()

@@ -1,7 +1,9 @@
-"""高研班 projects (R9, R12c): a provider files a project; HR and the industry authority of its series
-must both approve it; an approved project's attendee list (CSV or XLSX) registers 60 / 48 / 36
-professional hours per attendee for national / provincial / municipal projects, once per person, and
-bad rows are reported by their row number.
+"""高研班 projects (R9, R12c): a provider files a municipal project; the city HR bureau and the city
+industry authority of its series must both approve it; city HR registers national and provincial
+projects (approved elsewhere) by their document number. The provider hands in the attendee list
+(CSV or XLSX) and learns nothing about who is registered; the approving authority checks it and
+registers 60 / 48 / 36 professional hours per attendee for national / provincial / municipal
+projects, once per person, with bad rows reported by their row number.
 """
 
 from __future__ import annotations
@@ -15,8 +17,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from cehours.declarations.models import SeminarProject
-from cehours.declarations.seminars import seminar_decide, seminar_file, seminar_register_attendees
+from cehours.access.policy import PolicyDenied
+from cehours.declarations.models import AttendeeList, SeminarProject
+from cehours.declarations.seminars import (
+    attendees_check,
+    attendees_submit,
+    seminar_decide,
+    seminar_file,
+    seminar_register_approved,
+)
 from cehours.declarations.services import DeclarationError
 from cehours.demo import synthetic_id_number
 from cehours.integration.tables import read_table
@@ -34,26 +43,44 @@ def seminar_staff(cast, make_staff):
     return {
         "provider": cast["provider"],
         "hr": make_staff("hr_admin", username="city_hr"),
+        "county_hr": make_staff("hr_admin", county="liandu", username="liandu_hr"),
         "health_authority": cast["health_authority"],
         "education_authority": cast["education_authority"],
     }
 
 
-def _file(provider, level="national", series="health", name="基层急诊急救高级研修班") -> SeminarProject:
+def _dates() -> dict:
+    return {"year": THIS_YEAR, "start_on": date(THIS_YEAR, 1, 1), "end_on": date(THIS_YEAR, 1, 3)}
+
+
+def _file(provider, series="health", name="基层急诊急救高级研修班", level="municipal") -> SeminarProject:
     return seminar_file(
         by=provider,
         name=name,
         organiser="丽水市卫生健康委员会",
         level=level,
         series=Series.objects.get(code=series),
-        year=THIS_YEAR,
-        start_on=date(THIS_YEAR, 1, 1),
-        end_on=date(THIS_YEAR, 1, 3),
+        **_dates(),
     )
 
 
-def _approved(staff, level="national") -> SeminarProject:
-    project = _file(staff["provider"], level=level)
+def _register_approved(staff, level: str, by=None) -> SeminarProject:
+    return seminar_register_approved(
+        by=by or staff["hr"],
+        provider=staff["provider"],
+        name=f"{level}重症医学高级研修班",
+        organiser="浙江省卫生健康委员会",
+        level=level,
+        series=Series.objects.get(code="health"),
+        approval_document="浙人社发〔2026〕12号",
+        **_dates(),
+    )
+
+
+def _approved(staff, level="municipal") -> SeminarProject:
+    if level != "municipal":
+        return _register_approved(staff, level)
+    project = _file(staff["provider"])
     seminar_decide(project=project, by=staff["hr"], approve=True)
     return seminar_decide(project=project, by=staff["health_authority"], approve=True)
 
@@ -74,8 +101,12 @@ def _xlsx(rows: list[tuple[str, str]]) -> bytes:
     return buffer.getvalue()
 
 
-def _register(project, by, filename: str, content: bytes):
-    return seminar_register_attendees(project=project, by=by, rows=read_table(filename, content, ["id_number", "name"]))
+def _register(project, staff, filename: str, content: bytes, checker=None):
+    """The provider submits the list; the approving authority (city HR) checks and registers it."""
+    submitted = attendees_submit(
+        project=project, by=staff["provider"], rows=read_table(filename, content, ["id_number", "name"])
+    )
+    return attendees_check(attendees=submitted, by=checker or staff["hr"], register=True)
 
 
 # Filing and approval (R9)
@@ -88,7 +119,7 @@ def test_r9_a_provider_files_a_project_and_hr_alone_does_not_approve_it(cast, se
     assert after_hr.status == "filed", "the industry authority has not agreed yet"
     assert after_hr.hr_approved_by == seminar_staff["hr"] and after_hr.industry_approved_by is None
     with pytest.raises(DeclarationError, match="只有已批准的高研班项目"):
-        _register(after_hr, seminar_staff["provider"], "名单.csv", _csv([(cast["nurse"].id_number, "王护士")]))
+        _register(after_hr, seminar_staff, "名单.csv", _csv([(cast["nurse"].id_number, "王护士")]))
 
     approved = seminar_decide(project=project, by=seminar_staff["health_authority"], approve=True)
     assert approved.status == "approved"
@@ -105,8 +136,14 @@ def test_r9_the_industry_authority_alone_does_not_approve_either(seminar_staff):
 
 def test_r9_only_the_industry_authority_of_the_projects_series_may_approve(cast, seminar_staff):
     project = _file(seminar_staff["provider"], series="health")
-    for outsider in (seminar_staff["education_authority"], seminar_staff["provider"], cast["county_l2"]):
-        with pytest.raises(DeclarationError, match="只有人力社保部门或该行业主管部门"):
+    outsiders = (
+        seminar_staff["education_authority"],
+        seminar_staff["provider"],
+        cast["county_l2"],
+        seminar_staff["county_hr"],  # a county HR bureau approves no 高研班 (第九条: the same level, the city)
+    )
+    for outsider in outsiders:
+        with pytest.raises(PolicyDenied, match="只有市人力社保局和该系列的市级行业主管部门"):
             seminar_decide(project=project, by=outsider, approve=True)
     project.refresh_from_db()
     assert (project.status, project.industry_approved_at, project.hr_approved_at) == ("filed", None, None)
@@ -124,14 +161,14 @@ def test_r9_refusal_needs_a_reason_and_ends_the_filing(seminar_staff):
 
 
 def test_r9_only_a_provider_files_and_a_project_belongs_to_its_year(seminar_staff):
-    with pytest.raises(DeclarationError, match="只有继续教育基地或培训机构"):
+    with pytest.raises(PolicyDenied, match="只有继续教育基地或培训机构"):
         _file(seminar_staff["hr"])
     with pytest.raises(DeclarationError) as caught:
         seminar_file(
             by=seminar_staff["provider"],
             name="跨年研修班",
             organiser="丽水学院",
-            level="provincial",
+            level="municipal",
             series=Series.objects.get(code="health"),
             year=THIS_YEAR,
             start_on=date(THIS_YEAR - 1, 12, 30),
@@ -144,6 +181,41 @@ def test_r9_only_a_provider_files_and_a_project_belongs_to_its_year(seminar_staf
     assert not SeminarProject.objects.exists()
 
 
+def test_r9_national_and_provincial_projects_are_registered_by_city_hr_with_their_document(seminar_staff):
+    for level in ("national", "provincial"):
+        with pytest.raises(DeclarationError) as caught:
+            _file(seminar_staff["provider"], level=level)
+        assert caught.value.field == "level" and "批准文号" in caught.value.message
+    project = _register_approved(seminar_staff, "national")
+    assert (project.status, project.approval_document, project.hr_approved_by) == (
+        "approved",
+        "浙人社发〔2026〕12号",
+        seminar_staff["hr"],
+    )
+    for outsider in (seminar_staff["county_hr"], seminar_staff["health_authority"], seminar_staff["provider"]):
+        with pytest.raises(PolicyDenied, match="只有市人力社保局可以登记"):
+            _register_approved(seminar_staff, "provincial", by=outsider)
+    with pytest.raises(DeclarationError) as caught:
+        seminar_register_approved(
+            by=seminar_staff["hr"],
+            provider=seminar_staff["provider"],
+            name="无文号研修班",
+            organiser="浙江省人力社保厅",
+            level="provincial",
+            series=Series.objects.get(code="health"),
+            approval_document=" ",
+            **_dates(),
+        )
+    assert caught.value.field == "approval_document"
+    assert SeminarProject.objects.count() == 1
+
+
+def test_r9_a_municipal_project_cannot_be_approved_as_if_registered(seminar_staff):
+    national = _register_approved(seminar_staff, "national")
+    with pytest.raises(PolicyDenied):
+        seminar_decide(project=national, by=seminar_staff["health_authority"], approve=True)
+
+
 # Attendees (R12c)
 
 
@@ -153,7 +225,7 @@ def test_r12c_an_approved_projects_attendees_get_60_48_36_professional_hours(cas
     attendees = [cast["nurse"], cast["lecturer"], cast["teacher"]]
     rows = [(p.id_number, p.name) for p in attendees]
     content = _csv(rows) if fmt == "csv" else _xlsx(rows)
-    report = _register(project, seminar_staff["provider"], f"学员名单.{fmt}", content)
+    report = _register(project, seminar_staff, f"学员名单.{fmt}", content)
     assert report == [(n, "created", f"{HOURS[level]} 学时") for n in (2, 3, 4)]
     for person in attendees:
         (entry,) = LedgerEntry.objects.filter(person=person, source=Source.SEMINAR)
@@ -163,60 +235,112 @@ def test_r12c_an_approved_projects_attendees_get_60_48_36_professional_hours(cas
         assert year_totals(person).professional == HOURS[level]
 
 
+def test_r12c_the_industry_authority_of_the_series_may_check_a_list_too(cast, seminar_staff):
+    project = _approved(seminar_staff, level="municipal")
+    rows = [(cast["nurse"].id_number, "王护士")]
+    report = _register(project, seminar_staff, "名单.csv", _csv(rows), checker=seminar_staff["health_authority"])
+    assert report == [(2, "created", "36.0 学时")]
+    submitted = attendees_submit(
+        project=project, by=seminar_staff["provider"], rows=read_table("a.csv", _csv(rows), [])
+    )
+    for outsider in (seminar_staff["education_authority"], seminar_staff["county_hr"], seminar_staff["provider"]):
+        with pytest.raises(PolicyDenied):
+            attendees_check(attendees=submitted, by=outsider, register=True)
+    assert AttendeeList.objects.get(pk=submitted.pk).status == AttendeeList.SUBMITTED
+
+
 def test_r12c_importing_the_same_list_twice_registers_each_attendee_once(cast, seminar_staff):
     project = _approved(seminar_staff, level="provincial")
     rows = [(cast["nurse"].id_number, "王护士"), (cast["teacher"].id_number, "陈老师")]
-    _register(project, seminar_staff["provider"], "名单.csv", _csv(rows))
-    again = _register(project, seminar_staff["provider"], "名单.xlsx", _xlsx(rows))
+    _register(project, seminar_staff, "名单.csv", _csv(rows))
+    again = _register(project, seminar_staff, "名单.xlsx", _xlsx(rows))
     assert again == [(2, "duplicate", "已登记"), (3, "duplicate", "已登记")]
     assert LedgerEntry.objects.filter(source=Source.SEMINAR).count() == 2
     assert year_totals(cast["nurse"]).professional == Decimal("48.0")
 
 
+def test_r12c_checking_a_registered_list_again_registers_nothing_more(cast, seminar_staff):
+    project = _approved(seminar_staff, level="national")
+    rows = [(cast["nurse"].id_number, "王护士")]
+    submitted = attendees_submit(
+        project=project, by=seminar_staff["provider"], rows=read_table("a.csv", _csv(rows), [])
+    )
+    first = attendees_check(attendees=submitted, by=seminar_staff["hr"], register=True)
+    second = attendees_check(attendees=submitted, by=seminar_staff["hr"], register=True)
+    assert first == second == [(2, "created", "60.0 学时")]
+    assert LedgerEntry.objects.filter(source=Source.SEMINAR).count() == 1
+
+
 def test_r12c_a_second_approved_project_counts_separately(cast, seminar_staff):
     first = _approved(seminar_staff, level="municipal")
-    second = _file(seminar_staff["provider"], level="municipal", name="第二期研修班")
+    second = _file(seminar_staff["provider"], name="第二期研修班")
     seminar_decide(project=second, by=seminar_staff["hr"], approve=True)
     second = seminar_decide(project=second, by=seminar_staff["health_authority"], approve=True)
     row = [(cast["nurse"].id_number, "王护士")]
-    _register(first, seminar_staff["provider"], "名单.csv", _csv(row))
-    _register(second, seminar_staff["provider"], "名单.csv", _csv(row))
+    _register(first, seminar_staff, "名单.csv", _csv(row))
+    _register(second, seminar_staff, "名单.csv", _csv(row))
     assert year_totals(cast["nurse"]).professional == Decimal("72.0")
 
 
-def test_r12c_bad_rows_are_reported_by_row_number_and_the_good_rows_registered(cast, seminar_staff):
+def test_r12c_bad_rows_are_reported_to_the_checker_by_row_number_and_the_good_rows_registered(cast, seminar_staff):
     project = _approved(seminar_staff, level="national")
     unknown = synthetic_id_number(random.Random(20250101), "331102")
-    rows = [
-        (cast["nurse"].id_number, "王护士"),
-        ("33110219800101123", "位数不对"),
-        (unknown, "未登记"),
-        (cast["teacher"].id_number, "张冒名"),
-    ]
-    report = _register(project, seminar_staff["provider"], "名单.csv", _csv(rows))
+    rows = [(cast["nurse"].id_number, "王护士"), (unknown, "未登记"), (cast["teacher"].id_number, "张冒名")]
+    report = _register(project, seminar_staff, "名单.csv", _csv(rows))
     assert report[0] == (2, "created", "60.0 学时")
-    assert report[1][:2] == (3, "rejected") and report[1][2].startswith("id_number：")
-    assert report[2] == (4, "rejected", "id_number：该人员尚未在平台登记")
-    assert report[3] == (5, "rejected", "name：姓名与平台登记的该身份证号码持有人不一致")
+    assert report[1] == (3, "rejected", "身份证号码：该人员尚未在平台登记")
+    assert report[2] == (4, "rejected", "姓名：与平台登记的该身份证号码持有人不一致")
     assert LedgerEntry.objects.filter(source=Source.SEMINAR).count() == 1
     assert year_totals(cast["teacher"]).professional == Decimal("0.0")
 
 
-def test_r12c_the_attendee_page_reports_each_bad_row_in_chinese(client, cast, seminar_staff):
+def test_r12c_a_malformed_list_is_refused_whole_and_names_the_rows(cast, seminar_staff):
     project = _approved(seminar_staff, level="national")
-    rows = [(cast["nurse"].id_number, "王护士"), ("123", "短号码"), (cast["lecturer"].id_number, "错名字")]
+    rows = [(cast["nurse"].id_number, "王护士"), ("33110219800101123", "位数不对")]
+    with pytest.raises(DeclarationError) as caught:
+        attendees_submit(project=project, by=seminar_staff["provider"], rows=read_table("a.csv", _csv(rows), []))
+    assert caught.value.field == "file" and "第 3 行：身份证号码" in caught.value.message
+    assert not AttendeeList.objects.exists()
+
+
+def test_r12c_the_provider_learns_nothing_about_who_is_registered(client, cast, seminar_staff):
+    """The provider's page says only "已提交，待审核", whether the ID numbers are registered or not."""
+    project = _approved(seminar_staff, level="national")
+    unknown = synthetic_id_number(random.Random(7), "331102")
     client.force_login(seminar_staff["provider"])
-    response = client.post(
-        f"/seminars/{project.pk}/attendees/",
-        {"file": SimpleUploadedFile("学员名单.xlsx", _xlsx(rows))},
-        follow=True,
+    pages = []
+    for rows in ([(cast["nurse"].id_number, "王护士")], [(unknown, "王护士")], [(cast["nurse"].id_number, "错名字")]):
+        response = client.post(
+            f"/seminars/{project.pk}/attendees/",
+            {"file": SimpleUploadedFile("学员名单.xlsx", _xlsx(rows))},
+            follow=True,
+        )
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "学员名单已提交，待审核（共 1 人）" in page
+        pages.append(page.replace(unknown, "").replace(cast["nurse"].id_number, ""))
+    assert "已登记" not in pages[0] and "尚未在平台登记" not in pages[1] and "不一致" not in pages[2]
+    assert not LedgerEntry.objects.filter(source=Source.SEMINAR).exists()
+    lists = AttendeeList.objects.filter(project=project).order_by("pk")
+    assert client.get(f"/seminars/attendee-lists/{lists[0].pk}/").status_code == 403
+
+
+def test_r12c_the_checker_page_reports_each_row_and_registers_on_confirmation(client, cast, seminar_staff):
+    project = _approved(seminar_staff, level="national")
+    rows = [(cast["nurse"].id_number, "王护士"), (cast["lecturer"].id_number, "错名字")]
+    submitted = attendees_submit(
+        project=project, by=seminar_staff["provider"], rows=read_table("a.xlsx", _xlsx(rows), [])
     )
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert "学员名单已处理：新登记 1 人，已登记 0 人，未登记 2 人。" in page
-    assert "第 3 行：id_number：身份证号码应为18位" in page
-    assert "第 4 行：name：姓名与平台登记的该身份证号码持有人不一致" in page
+    client.force_login(seminar_staff["hr"])
+    page = client.get(f"/seminars/attendee-lists/{submitted.pk}/").content.decode()
+    assert "可登记 1 人，已登记 0 人，不能登记 1 人" in page
+    assert "姓名：与平台登记的该身份证号码持有人不一致" in page
+    assert not LedgerEntry.objects.filter(source=Source.SEMINAR).exists()
+    response = client.post(f"/seminars/attendee-lists/{submitted.pk}/", follow=True)
+    assert "学员名单已审核登记：新登记 1 人，已登记 0 人，未登记 1 人。" in response.content.decode()
     assert year_totals(cast["nurse"]).professional == Decimal("60.0")
+    client.force_login(seminar_staff["county_hr"])
+    assert client.get(f"/seminars/attendee-lists/{submitted.pk}/").status_code == 403
 
 
 def test_r9_a_person_and_a_reviewer_cannot_reach_the_seminar_pages(client, cast, seminar_staff):

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from cehours.access.policy import PolicyDenied
 from cehours.declarations.models import Declaration, Notice, SpotCheckItem
 from cehours.declarations.services import DeclarationError
 from cehours.declarations.spotchecks import (
@@ -100,7 +101,7 @@ def test_r17_level_3_samples_level_1_and_level_2_decisions_anywhere(cast, decisi
 
 @pytest.mark.parametrize("who", ["county_l1", "health_authority", "college_l1", "provider"])
 def test_r17_level_1_and_other_roles_cannot_draw(cast, decisions, who):
-    with pytest.raises(DeclarationError) as caught:
+    with pytest.raises(PolicyDenied) as caught:
         _draw(cast[who])
     assert "只有二级、三级管理权限可以抽查复审" in caught.value.message
     candidates, level = spot_check_candidates(cast[who], decided_from=today(), decided_to=today())
@@ -243,7 +244,7 @@ def test_r17_a_reviewer_outside_the_scope_cannot_re_review_an_item(cast, decisio
     approved = decisions["l1_approved"]
     item = _item(_draw(cast["county_l2"]), approved)
     for outsider in ("qingtian_l2", "county_l1", "health_authority"):
-        with pytest.raises(DeclarationError, match="不在您的复审范围内"):
+        with pytest.raises(PolicyDenied, match="不在您的复审范围内"):
             spot_check_review(item=item, by=cast[outsider], outcome="overturned", reason="越权改判")
     approved.refresh_from_db()
     assert approved.status == "approved"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from cehours.access.querysets import RestrictedQuerySet
+
 
 class AuditEvent(models.Model):
     """One change or decision: who, what, when, from where, before and after (R21)."""
@@ -25,6 +27,8 @@ class AuditEvent(models.Model):
     via = models.CharField("途径", max_length=8)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "审计事件"

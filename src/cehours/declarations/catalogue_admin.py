@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from cehours.access.models import Grant, Role
+from cehours.access.policy import Action, PolicyDenied, grants_for
 from cehours.audit.services import audit_record
 from cehours.people.models import Series
 from cehours.rules.catalogue import Formula
@@ -18,10 +18,10 @@ from .services import DeclarationError
 
 def authority_series(user) -> list[Series]:
     """The series whose catalogue the user may edit: those of their industry-authority grants."""
-    grants = Grant.objects.filter(user=user, role=Role.INDUSTRY_AUTHORITY).select_related("series")
+    grants = grants_for(user, Action.EDIT_CATALOGUE)
     if any(g.series_id is None for g in grants):
         return list(Series.objects.all())
-    return [g.series for g in grants]
+    return list(Series.objects.filter(pk__in=[g.series_id for g in grants]))
 
 
 def activity_save(
@@ -41,7 +41,7 @@ def activity_save(
 ) -> ActivityType:
     """Create or change the series' own line for `code` (an override of the default with that code)."""
     if series not in authority_series(by):
-        raise DeclarationError("series", "只能设置本行业的学习形式目录")
+        raise PolicyDenied(Action.EDIT_CATALOGUE, field="series")
     if category not in {c.value for c in Category}:
         raise DeclarationError("category", "科目类别无效")
     if formula not in {f.value for f in Formula}:

@@ -6,17 +6,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from cehours.access.querysets import RestrictedQuerySet
 from cehours.ledger.models import CATEGORY_CHOICES, LedgerEntry
 from cehours.people.models import Person, Series
 from cehours.rules.catalogue import Formula
 from cehours.rules.review import STATE_LABELS, State
 from cehours.rules.ruleset import SeminarLevel
-
-
-def _visible(queryset, user, path: str = "person"):
-    from cehours.access.scope import person_filter
-
-    return queryset.filter(**{f"{path}__in": Person.objects.filter(person_filter(user))})
 
 
 class ActivityType(models.Model):
@@ -43,6 +38,8 @@ class ActivityType(models.Model):
     is_default = models.BooleanField("平台默认值（待行业主管部门设定）", default=False)
     active = models.BooleanField("启用", default=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "学习形式目录"
         ordering = ["code"]
@@ -55,11 +52,6 @@ class ActivityType(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class DeclarationQuerySet(models.QuerySet):
-    def visible_to(self, user) -> DeclarationQuerySet:
-        return _visible(self, user)
 
 
 class Declaration(models.Model):
@@ -92,7 +84,7 @@ class Declaration(models.Model):
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
-    objects = DeclarationQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "线下学时申报"
@@ -120,6 +112,8 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField("大小（字节）")
     sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "证明材料"
@@ -173,6 +167,8 @@ class SpotCheck(models.Model):
     sample_ids = models.JSONField("抽中申报")
     drawn_at = models.DateTimeField("抽查时间", auto_now_add=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "抽查复审批次"
 
@@ -194,13 +190,10 @@ class SpotCheckItem(models.Model):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["spot_check", "declaration"], name="spot_check_item_once")]
-
-
-class IntegrityEntryQuerySet(models.QuerySet):
-    def visible_to(self, user) -> IntegrityEntryQuerySet:
-        return _visible(self, user)
 
 
 class IntegrityEntry(models.Model):
@@ -220,7 +213,7 @@ class IntegrityEntry(models.Model):
     )
     lift_reason = models.TextField("解除理由", blank=True)
 
-    objects = IntegrityEntryQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "诚信档案记录"
@@ -277,7 +270,11 @@ class SeminarProject(models.Model):
     )
     industry_approved_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
+    # National and provincial projects are approved elsewhere (第九条); city HR records the document.
+    approval_document = models.CharField("批准文号", max_length=128, blank=True)
     filed_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "高研班项目"
@@ -285,3 +282,29 @@ class SeminarProject(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AttendeeList(models.Model):
+    """An attendee list a provider submitted for a 高研班 project, waiting for the approving authority.
+
+    The provider learns nothing about who is registered on the platform: the list is matched
+    against the people only when the approving authority checks it. ID numbers are kept encrypted.
+    """
+
+    SUBMITTED, REGISTERED = "submitted", "registered"
+
+    project = models.ForeignKey(SeminarProject, models.PROTECT, related_name="attendee_lists")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
+    rows = models.JSONField("名单（[行号, 加密身份证号码, 姓名]）")
+    status = models.CharField(
+        "状态", max_length=16, default=SUBMITTED, choices=[(SUBMITTED, "已提交，待审核"), (REGISTERED, "已审核登记")]
+    )
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    checked_at = models.DateTimeField("审核时间", null=True, blank=True)
+    report = models.JSONField("审核结果", default=list, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "高研班学员名单"

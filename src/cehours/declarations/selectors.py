@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from cehours.access.grants import review_filter
+from cehours.access.policy import Action, can
 from cehours.people.models import Person
 from cehours.rules.eligibility import IntegrityRecord
 from cehours.rules.review import State
@@ -31,14 +31,12 @@ def declaration_visible(user, pk: int) -> Declaration | None:
 
 
 def may_decide(user, declaration: Declaration) -> bool:
-    return Person.objects.filter(pk=declaration.person_id).filter(review_filter(user)).exists()
+    return can(user, Action.DECIDE, declaration)
 
 
 def review_queue(user, *, status: str = State.SUBMITTED, year: int | None = None, name: str = "") -> QuerySet:
     """Declarations routed to this reviewer: those of people in a scope the user reviews (R17)."""
-    rows = Declaration.objects.filter(person__in=Person.objects.filter(review_filter(user))).select_related(
-        "person", "person__unit", "activity_type"
-    )
+    rows = Declaration.objects.restrict(user, Action.DECIDE).select_related("person", "person__unit", "activity_type")
     if status:
         rows = rows.filter(status=status)
     if year:
@@ -71,7 +69,7 @@ def fraud_signals(declaration: Declaration, viewer=None) -> list[Evidence]:
 
 def evidence_visible(user, pk: int) -> Evidence | None:
     return (
-        Evidence.objects.filter(pk=pk, declaration__in=Declaration.objects.visible_to(user))
+        Evidence.objects.restrict(user, Action.VIEW_EVIDENCE).filter(pk=pk)
         .select_related("declaration")
         .first()
     )

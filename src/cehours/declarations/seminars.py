@@ -9,28 +9,26 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from cehours.access.grants import has_role
-from cehours.access.models import Grant, Role
+from cehours.access.models import Role
+from cehours.access.policy import Action, grants_for, require
 from cehours.audit.services import audit_record
 from cehours.ledger.models import LedgerEntry, Source
 from cehours.ledger.rulesets import rules_on
 from cehours.ledger.services import entry_register
-from cehours.people.crypto import id_number_hash
+from cehours.people.crypto import decrypt_id_number, encrypt_id_number, id_number_hash
 from cehours.people.models import Person, Series
 from cehours.rules.conversion import seminar_hours
 from cehours.rules.hours import Category
 from cehours.rules.identifiers import InvalidIdentifier, normalize_id_number
 from cehours.rules.ruleset import SeminarLevel
 
-from .models import SeminarProject
+from .models import AttendeeList, SeminarProject
 from .services import DeclarationError
 
+MAX_ATTENDEES = 5000
 
-def seminar_file(
-    *, by, name: str, organiser: str, level: str, series: Series, year: int, start_on: date, end_on: date
-) -> SeminarProject:
-    if not has_role(by, Role.PROVIDER):
-        raise DeclarationError("", "只有继续教育基地或培训机构账号可以申报高研班项目")
+
+def _check_project_fields(*, name: str, organiser: str, level: str, year: int, start_on: date, end_on: date) -> None:
     if not (name or "").strip() or len(name) > 255:
         raise DeclarationError("name", "项目名称不能为空，且不超过255个字符")
     if not (organiser or "").strip() or len(organiser) > 128:
@@ -41,6 +39,19 @@ def seminar_file(
         raise DeclarationError("end_on", "结束日期不能早于开始日期")
     if start_on.year != year:
         raise DeclarationError("year", "年度应为举办当年（高研班项目按年度备案，第九条）")
+
+
+def seminar_file(
+    *, by, name: str, organiser: str, level: str, series: Series, year: int, start_on: date, end_on: date
+) -> SeminarProject:
+    """A provider files a municipal project with the city HR bureau and industry authority (第九条)."""
+    require(by, Action.FILE_SEMINAR)
+    _check_project_fields(name=name, organiser=organiser, level=level, year=year, start_on=start_on, end_on=end_on)
+    if level != SeminarLevel.MUNICIPAL:
+        raise DeclarationError(
+            "level",
+            "国家级、省级高研班由上级部门批准，请将批准文件交市人力社保局按批准文号登记；本平台只受理市级项目备案",
+        )
     with transaction.atomic():
         project = SeminarProject.objects.create(
             provider=by,
@@ -62,21 +73,64 @@ def seminar_file(
     return project
 
 
-def _approver_role(by, project: SeminarProject) -> str | None:
-    grants = Grant.objects.filter(user=by, role__in=[Role.HR_ADMIN, Role.INDUSTRY_AUTHORITY])
-    for grant in grants:
-        if grant.role == Role.HR_ADMIN:
-            return "hr"
-        if grant.series_id in (None, project.series_id):
-            return "industry"
-    return None
+def seminar_register_approved(
+    *,
+    by,
+    provider,
+    name: str,
+    organiser: str,
+    level: str,
+    series: Series,
+    year: int,
+    start_on: date,
+    end_on: date,
+    approval_document: str,
+) -> SeminarProject:
+    """City HR registers a national or provincial project approved elsewhere, by its document number."""
+    require(by, Action.REGISTER_SEMINAR)
+    _check_project_fields(name=name, organiser=organiser, level=level, year=year, start_on=start_on, end_on=end_on)
+    if level == SeminarLevel.MUNICIPAL:
+        raise DeclarationError("level", "市级高研班由举办机构备案，经市人力社保局和行业主管部门审批")
+    document = (approval_document or "").strip()
+    if not document or len(document) > 128:
+        raise DeclarationError("approval_document", "请填写批准文号（不超过128个字符）")
+    if provider is None or not grants_for(provider, Action.SUBMIT_ATTENDEES):
+        raise DeclarationError("provider", "请选择举办机构（继续教育基地或培训机构账号），由其提交学员名单")
+    with transaction.atomic():
+        project = SeminarProject.objects.create(
+            provider=provider,
+            name=name.strip(),
+            organiser=organiser.strip(),
+            level=level,
+            series=series,
+            year=year,
+            start_on=start_on,
+            end_on=end_on,
+            status=SeminarProject.APPROVED,
+            approval_document=document,
+            hr_approved_by=by,
+            hr_approved_at=timezone.now(),
+        )
+        audit_record(
+            actor=by,
+            action="seminar.registered",
+            object_type="seminar_project",
+            object_id=project.pk,
+            after={"name": project.name, "level": level, "series": series.pk, "year": year, "document": document},
+        )
+    return project
+
+
+def _approver_role(by, project: SeminarProject) -> str:
+    """Whether the user approves as the HR bureau or as the industry authority (an HR grant wins)."""
+    roles = {g.role for g in grants_for(by, Action.APPROVE_SEMINAR)}
+    return "hr" if Role.HR_ADMIN in roles else "industry"
 
 
 def seminar_decide(*, project: SeminarProject, by, approve: bool, reason: str = "") -> SeminarProject:
-    """HR (人力社保部门) and the industry authority of the project's series each approve the filing (R9)."""
+    """The city HR bureau and the city industry authority of the project's series each approve (R9)."""
+    require(by, Action.APPROVE_SEMINAR, project)
     role = _approver_role(by, project)
-    if role is None:
-        raise DeclarationError("", "只有人力社保部门或该行业主管部门可以审批高研班项目")
     if not approve and not (reason or "").strip():
         raise DeclarationError("reason", "不予批准须填写理由")
     with transaction.atomic():
@@ -105,36 +159,92 @@ def seminar_decide(*, project: SeminarProject, by, approve: bool, reason: str = 
     return locked
 
 
-def seminar_register_attendees(
-    *, project: SeminarProject, by, rows: Iterable[tuple[int, dict[str, str]]]
-) -> list[tuple[int, str, str]]:
-    """R12c: each attendee of an approved project gets 60/48/36 professional hours, once.
+def attendees_submit(*, project: SeminarProject, by, rows: Iterable[tuple[int, dict[str, str]]]) -> AttendeeList:
+    """The provider hands in an attendee list; it waits for the approving authority to check it.
+
+    Only the form of each row is checked here (an ID number's check digit is the sender's own
+    input); whether anyone is registered on the platform is never told to the provider.
+    """
+    require(by, Action.SUBMIT_ATTENDEES, project)
+    if project.status != SeminarProject.APPROVED:
+        raise DeclarationError("", "只有已批准的高研班项目可以提交学员名单")
+    stored: list[list] = []
+    problems: list[str] = []
+    for number, values in rows:
+        if len(stored) + len(problems) >= MAX_ATTENDEES:
+            raise DeclarationError("file", f"一份名单最多 {MAX_ATTENDEES} 人")
+        name = (values.get("name") or "").strip()
+        try:
+            id_number = normalize_id_number(values.get("id_number", ""))
+        except InvalidIdentifier as exc:
+            problems.append(f"第 {number} 行：身份证号码：{exc}")
+            continue
+        if not name or len(name) > 64:
+            problems.append(f"第 {number} 行：姓名不能为空，且不超过64个字符")
+            continue
+        stored.append([number, encrypt_id_number(id_number), name])
+    if problems:
+        raise DeclarationError("file", "名单有误，未提交：" + "；".join(problems[:20]))
+    if not stored:
+        raise DeclarationError("file", "名单中没有学员")
+    with transaction.atomic():
+        submitted = AttendeeList.objects.create(project=project, submitted_by=by, rows=stored)
+        audit_record(
+            actor=by,
+            action="seminar.attendees_submitted",
+            object_type="attendee_list",
+            object_id=submitted.pk,
+            after={"project": project.pk, "rows": len(stored)},
+        )
+    return submitted
+
+
+def _attendee_outcomes(attendees: AttendeeList, system: str) -> list[tuple[int, str, str, Person | None]]:
+    """Each row matched against the platform's people: (row, status, message, person)."""
+    rows = [(number, decrypt_id_number(encrypted), name) for number, encrypted, name in attendees.rows]
+    hashes = {id_number_hash(id_number) for _, id_number, _ in rows}
+    people = {p.id_number_hash: p for p in Person.objects.filter(id_number_hash__in=hashes)}
+    registered = set(
+        LedgerEntry.objects.filter(
+            source_system=system, source_record_id__in=[str(p.pk) for p in people.values()]
+        ).values_list("source_record_id", flat=True)
+    )
+    seen: set[int] = set()
+    outcomes = []
+    for number, id_number, name in rows:
+        person = people.get(id_number_hash(id_number))
+        if person is None:
+            outcomes.append((number, "rejected", "身份证号码：该人员尚未在平台登记", None))
+        elif person.name != name:
+            outcomes.append((number, "rejected", "姓名：与平台登记的该身份证号码持有人不一致", None))
+        elif str(person.pk) in registered or person.pk in seen:
+            outcomes.append((number, "duplicate", "已登记", None))
+        else:
+            seen.add(person.pk)
+            outcomes.append((number, "created", "", person))
+    return outcomes
+
+
+def attendees_check(*, attendees: AttendeeList, by, register: bool) -> list[tuple[int, str, str]]:
+    """R12c: the approving authority checks a submitted list; with `register`, each matched
+    attendee gets the level's 60/48/36 professional hours, once per person and project.
 
     Returns (row, status, message) per row: created, duplicate or rejected with the reason.
     """
-    if project.status != SeminarProject.APPROVED:
-        raise DeclarationError("", "只有已批准的高研班项目可以登记学员学时")
-    if project.provider_id != by.pk and not has_role(by, Role.HR_ADMIN):
-        raise DeclarationError("", "只有申报该项目的机构或人力社保部门可以登记学员")
+    require(by, Action.CHECK_ATTENDEES, attendees)
+    project = attendees.project
     hours = seminar_hours(project.level, rules_on(project.end_on))
     system = f"seminar-{project.pk}"
-    report = []
     with transaction.atomic():
-        for number, values in rows:
-            try:
-                id_number = normalize_id_number(values.get("id_number", ""))
-            except InvalidIdentifier as exc:
-                report.append((number, "rejected", f"id_number：{exc}"))
-                continue
-            person = Person.objects.filter(id_number_hash=id_number_hash(id_number)).first()
-            if person is None:
-                report.append((number, "rejected", "id_number：该人员尚未在平台登记"))
-                continue
-            if person.name != values.get("name", "").strip():
-                report.append((number, "rejected", "name：姓名与平台登记的该身份证号码持有人不一致"))
-                continue
-            if LedgerEntry.objects.filter(source_system=system, source_record_id=str(person.pk)).exists():
-                report.append((number, "duplicate", "已登记"))
+        locked = AttendeeList.objects.select_for_update().get(pk=attendees.pk)
+        if locked.status == AttendeeList.REGISTERED:
+            return [tuple(row) for row in locked.report]  # type: ignore[misc]
+        outcomes = _attendee_outcomes(locked, system)
+        report = [(n, status, message or f"{hours} 学时") for n, status, message, _ in outcomes]
+        if not register:
+            return report
+        for _, status, _, person in outcomes:
+            if status != "created" or person is None:
                 continue
             entry_register(
                 person=person,
@@ -151,5 +261,14 @@ def seminar_register_attendees(
                 source_record_id=str(person.pk),
                 explanation=f"经批准的{project.get_level_display()}高研班认定 {hours} 专业科目学时（第十二条）",
             )
-            report.append((number, "created", f"{hours} 学时"))
+        locked.status, locked.checked_by, locked.checked_at = AttendeeList.REGISTERED, by, timezone.now()
+        locked.report = [list(row) for row in report]
+        locked.save(update_fields=["status", "checked_by", "checked_at", "report"])
+        audit_record(
+            actor=by,
+            action="seminar.attendees_registered",
+            object_type="attendee_list",
+            object_id=locked.pk,
+            after={s: sum(1 for _, st, _ in report if st == s) for s in ("created", "duplicate", "rejected")},
+        )
     return report

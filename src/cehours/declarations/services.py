@@ -1,7 +1,7 @@
 """Writes of the declaration workflow (R16.2, R17, R20, R21). One transaction each, audited.
 
-Who may do what is checked here, against the grants (access.grants), so pages and the API cannot
-differ. Decisions use the declaration's version as an optimistic lock: of two reviewers deciding
+Who may do what is asked of the access policy (access/policy.py) here, before writing, so pages
+and the API cannot differ. Decisions use the declaration's version as an optimistic lock: of two reviewers deciding
 at once, one wins and the other is told, and the ledger is written once.
 """
 
@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from cehours.access.grants import reviewer_level_over
+from cehours.access import policy
 from cehours.audit.services import actor_label_of, audit_record
 from cehours.errors import FieldError
 from cehours.ledger.models import LedgerEntry, Source
@@ -64,8 +64,7 @@ def notify(user, message: str, link: str = "") -> None:
 
 
 def _own(person: Person, by) -> None:
-    if by is None or person.user_id != by.pk:
-        raise DeclarationError("", "只能由本人申报或修改自己的学时申报")
+    policy.require(by, policy.Action.DECLARE, person, "只能由本人申报或修改自己的学时申报")
 
 
 def _already_approved(person: Person, activity: ActivityType, year: int, excluding: int | None) -> Decimal:
@@ -262,9 +261,8 @@ def declaration_decide(*, declaration: Declaration, by, action: str, reason: str
         raise DeclarationError("action", "审核操作应为通过、不通过或退回补充材料") from exc
     if action not in REVIEWER_ACTIONS:
         raise DeclarationError("action", "审核操作应为通过、不通过或退回补充材料")
-    level = reviewer_level_over(by, declaration.person)
-    if level < 1:
-        raise DeclarationError("", "该申报不在您的审核范围内")
+    policy.require(by, policy.Action.DECIDE, declaration)
+    level = policy.level_over(by, policy.Action.DECIDE, declaration)
     if declaration.person.user_id is not None and declaration.person.user_id == by.pk:
         raise DeclarationError("", "审核人员不能审核本人的申报（回避）")
     reason = (reason or "").strip()
@@ -339,8 +337,7 @@ def integrity_record(
 ) -> IntegrityEntry:
     """R20: a level-2 or level-3 reviewer whose scope holds the person records falsification; the
     declaration's hours are reversed and title applications are blocked until level 3 lifts it."""
-    if reviewer_level_over(by, person) < 2:
-        raise DeclarationError("person", "只有二级或三级管理权限可在其职责范围内记录诚信档案")
+    policy.require(by, policy.Action.RECORD_INTEGRITY, person, field="person")
     if not (finding or "").strip():
         raise DeclarationError("finding", "查实情况不能为空")
     if declaration is not None and declaration.person_id != person.pk:
@@ -380,8 +377,7 @@ def integrity_record(
 
 def integrity_lift(*, entry: IntegrityEntry, by, reason: str, on: date) -> IntegrityEntry:
     """Only the city HR bureau (level 3) lifts an entry (DESIGN §2)."""
-    if reviewer_level_over(by, entry.person) < 3:
-        raise DeclarationError("entry", "只有三级管理权限（市人力社保局）可以解除诚信档案记录")
+    policy.require(by, policy.Action.LIFT_INTEGRITY, entry, field="entry")
     if not (reason or "").strip():
         raise DeclarationError("reason", "解除理由不能为空")
     with transaction.atomic():

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from cehours.access.grants import highest_review_level, review_filter, reviewer_level_over
+from cehours.access import policy
 from cehours.audit.services import audit_record
 from cehours.ledger.services import entry_reverse
 from cehours.people.models import Person
@@ -37,17 +37,16 @@ def _window(start: date, end: date) -> tuple[datetime, datetime]:
 def spot_check_candidates(user, *, decided_from: date, decided_to: date):
     """Decisions the user may re-review: level 2 — level-1 decisions in its scope; level 3 — level-1
     and level-2 decisions anywhere in its scope (the city HR bureau's scope is the city)."""
-    level = highest_review_level(user)
+    level = policy.highest_level(user, policy.Action.SPOT_CHECK)
     if level < 2:
         return Declaration.objects.none(), level
     start, end = _window(decided_from, decided_to)
     below = [1] if level == 2 else [1, 2]
-    decided = Declaration.objects.filter(
-        status__in=[State.APPROVED, State.REJECTED],
-        decided_at__range=(start, end),
-        decided_level__in=below,
-        person__in=Person.objects.filter(review_filter(user, min_level=level)),
-    ).exclude(decided_by=user)
+    decided = (
+        Declaration.objects.restrict(user, policy.Action.SPOT_CHECK)
+        .filter(status__in=[State.APPROVED, State.REJECTED], decided_at__range=(start, end), decided_level__in=below)
+        .exclude(decided_by=user)
+    )
     return decided, level
 
 
@@ -66,7 +65,7 @@ def spot_check_draw(
         raise DeclarationError("decided_to", "截止日期不能早于起始日期")
     candidates, level = spot_check_candidates(by, decided_from=decided_from, decided_to=decided_to)
     if level < 2:
-        raise DeclarationError("", "只有二级、三级管理权限可以抽查复审")
+        raise policy.PolicyDenied(policy.Action.SPOT_CHECK, "只有二级、三级管理权限可以抽查复审")
     pairs = sorted(candidates.values_list("pk", "decided_by_id"))
     seed = seed or secrets.token_hex(16)
     sample = draw_sample(pairs, rate=rate, minimum_per_reviewer=minimum_per_reviewer, seed=seed)
@@ -111,9 +110,9 @@ def spot_check_draw(
 
 
 def _scope_label(user, level: int) -> str:
-    from cehours.access.models import Grant
-
-    labels = [g.scope_label for g in Grant.objects.filter(user=user, role="reviewer", level=level)]
+    labels = [
+        g.scope_label for g in policy.grants_for(user, policy.Action.SPOT_CHECK) if policy.grant_level(g) == level
+    ]
     return "、".join(labels) or "全市"
 
 
@@ -132,8 +131,10 @@ def spot_check_review(*, item: SpotCheckItem, by, outcome: str, reason: str) -> 
     if outcome == SpotCheckItem.OVERTURNED and not reason:
         raise DeclarationError("reason", "改判须填写理由，申报人和原审核人员将看到该理由")
     declaration = item.declaration
-    if reviewer_level_over(by, declaration.person) < max(2, item.spot_check.level):
-        raise DeclarationError("", "该抽查项不在您的复审范围内")
+    if item.spot_check.drawn_by_id != by.pk or policy.level_over(
+        by, policy.Action.SPOT_CHECK, declaration
+    ) < max(2, item.spot_check.level):
+        raise policy.PolicyDenied(policy.Action.SPOT_CHECK, "该抽查项不在您的复审范围内")
     with transaction.atomic():
         locked = SpotCheckItem.objects.select_for_update().select_related("declaration").get(pk=item.pk)
         if locked.outcome != SpotCheckItem.PENDING:
@@ -178,11 +179,8 @@ def spot_check_review(*, item: SpotCheckItem, by, outcome: str, reason: str) -> 
 
 def reviewer_statistics(user, *, since: date | None = None) -> list[dict]:
     """Each reviewer's decisions in the user's scope, spot-checked share and overturn rate (R21)."""
-    level = highest_review_level(user)
-    decided = Declaration.objects.filter(
-        status__in=[State.APPROVED, State.REJECTED],
-        decided_by__isnull=False,
-        person__in=Person.objects.filter(review_filter(user, min_level=max(level, 1))),
+    decided = Declaration.objects.restrict(user, policy.Action.SPOT_CHECK).filter(
+        status__in=[State.APPROVED, State.REJECTED], decided_by__isnull=False
     )
     if since:
         decided = decided.filter(decided_at__gte=_window(since, since)[0])

@@ -15,7 +15,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from cehours.access.models import Role
+from cehours.access.policy import Action, PolicyDenied, holds_place, reaches_everything, require
 from cehours.audit.services import audit_record
 from cehours.ledger.models import LedgerEntry, Source
 from cehours.people.crypto import decrypt_id_number, encrypt_id_number, id_number_hash
@@ -48,12 +48,22 @@ HOURS_REQUIRED = ["source_record_id", "id_number", "name", "category", "hours", 
 PROVINCE_SYSTEM = "zj-province"
 
 
-class ExchangeError(PermissionError):
-    pass
+# Refusals of the exchange as a whole are the access policy's (kept under this name for callers).
+ExchangeError = PolicyDenied
+OUTSIDE_SCOPE = "id_number：该人员不在您的管理范围内，未导入（范围外或尚未登记的人员由其所在地或市人力社保局导入）"
 
 
-def _may_exchange(user) -> bool:
-    return user is not None and user.is_authenticated and user.grants.filter(role=Role.HR_ADMIN).exists()
+def _outside_scope(user, id_numbers: list[str]) -> list[bool]:
+    """Per ID number: whether a row for it would reach outside the importing user's scope."""
+    if reaches_everything(user, Action.IMPORT_DATA, Person):
+        return [False] * len(id_numbers)
+    hashes = [id_number_hash(n) for n in id_numbers]
+    inside = set(
+        Person.objects.restrict(user, Action.IMPORT_DATA)
+        .filter(id_number_hash__in=set(hashes))
+        .values_list("id_number_hash", flat=True)
+    )
+    return [h not in inside for h in hashes]
 
 
 def export_hours(*, user, year: int, county: str | None = None, series: str | None = None) -> Iterator[list]:
@@ -61,10 +71,9 @@ def export_hours(*, user, year: int, county: str | None = None, series: str | No
 
     Full ID numbers leave the platform only in this file, so only HR administrators may make it.
     """
-    if not _may_exchange(user):
-        raise ExchangeError("只有人力社保部门管理员可以导出学时交换文件")
+    require(user, Action.EXPORT_DATA)
     entries = (
-        LedgerEntry.objects.visible_to(user)
+        LedgerEntry.objects.restrict(user, Action.EXPORT_DATA)
         .filter(year=year, reverses__isnull=True, reversed_by__isnull=True)
         .select_related("person")
         .order_by("pk")
@@ -159,8 +168,8 @@ def province_system(by=None) -> ConnectedSystem:
     system = ConnectedSystem.objects.filter(code=PROVINCE_SYSTEM).first()
     if system is None:
         system, _ = system_save(
-            code=PROVINCE_SYSTEM, name="浙江省专业技术人员继续教育学时登记管理系统", categories=[], industries=[], by=by
-        )
+            code=PROVINCE_SYSTEM, name="浙江省专业技术人员继续教育学时登记管理系统", categories=[], industries=[]
+        )  # the platform's own link to the province, owned by the city whoever imports first
     return system
 
 
@@ -172,14 +181,18 @@ def import_hours(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Hours from the provincial platform, through the same checks and idempotency as live intake."""
-    if not _may_exchange(user):
-        raise ExchangeError("只有人力社保部门管理员可以导入学时")
+    require(user, Action.IMPORT_DATA, message="只有人力社保部门管理员可以导入学时")
     today = timezone.localdate()
     reports: list[RowReport] = []
     pending: list[tuple[RowReport, dict]] = []
     system = None if dry_run else province_system(by=user)
 
     def flush() -> None:
+        outside = _outside_scope(user, [record["id_number"] for _, record in pending])
+        for (report, _), out in zip(pending, outside, strict=True):
+            if out:
+                report.status, report.errors = "rejected", [OUTSIDE_SCOPE]
+        pending[:] = [(report, record) for (report, record), out in zip(pending, outside, strict=True) if not out]
         if not pending:
             return
         if system is None:  # dry run: the checks that need the database, without writing
@@ -264,8 +277,7 @@ class _RosterRow:
 def _roster_import(
     *, rows, user, dry_run: bool, progress, check: Callable[[dict], _RosterRow], model, action: str, what: str
 ) -> ImportReport:
-    if not _may_exchange(user):
-        raise ExchangeError(f"只有人力社保部门管理员可以导入{what}")
+    require(user, Action.IMPORT_DATA, message=f"只有人力社保部门管理员可以导入{what}")
     reports = []
     with transaction.atomic():
         for number, values in rows:
@@ -329,7 +341,18 @@ def import_units(*, rows, user, dry_run: bool, progress: Callable[[int], None] |
             "self_evaluating": flag in {"1", "是", "true"},
         }
         existing = None if errors else Unit.objects.filter(credit_code=code).first()
+        if not errors and not _unit_inside(existing, wanted):
+            errors.append("credit_code：该单位不在您的管理范围内，未导入")
         return _RosterRow(code, errors, existing, {"credit_code": code}, wanted)
+
+    def _unit_inside(existing: Unit | None, wanted: dict) -> bool:
+        # The unit as it is and as the roster would make it must both lie inside the user's scope.
+        if existing is not None and not Unit.objects.restrict(user, Action.IMPORT_DATA).filter(pk=existing.pk).exists():
+            return False
+        series = wanted["series"]
+        return holds_place(
+            user, Action.IMPORT_DATA, county_id=wanted["county"].pk, series_id=series.pk if series else None
+        )
 
     return _roster_import(
         rows=rows,
@@ -387,6 +410,8 @@ def import_people(*, rows, user, dry_run: bool, progress: Callable[[int], None] 
             "title_obtained_on": obtained,
             "unit_confirmed": unit is not None,
         }
+        if not errors and not _person_inside(person, wanted):
+            errors.append(OUTSIDE_SCOPE)
         identity = {}
         if id_number and person is None:
             identity = {
@@ -396,6 +421,19 @@ def import_people(*, rows, user, dry_run: bool, progress: Callable[[int], None] 
                 "id_number_masked": masked,
             }
         return _RosterRow(masked, errors, person, identity, wanted)
+
+    def _person_inside(person: Person | None, wanted: dict) -> bool:
+        # Neither the person as registered nor the place the roster would move them may lie outside.
+        if person is not None and not Person.objects.restrict(user, Action.IMPORT_DATA).filter(pk=person.pk).exists():
+            return False
+        unit, series, county = wanted["unit"], wanted["series"], wanted["county"]
+        return holds_place(
+            user,
+            Action.IMPORT_DATA,
+            county_id=county.pk if county else None,
+            series_id=series.pk if series else None,
+            unit_id=unit.pk if unit else None,
+        )
 
     return _roster_import(
         rows=rows,

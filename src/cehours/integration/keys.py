@@ -9,6 +9,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
+from cehours.access.policy import Action, PolicyDenied, grants_for, require
 from cehours.audit.services import audit_record
 from cehours.errors import FieldError
 from cehours.people.models import Series
@@ -41,7 +42,12 @@ def _snapshot(system: ConnectedSystem) -> dict:
 def system_save(
     *, code: str, name: str, categories: list[str], industries: list[str], by=None
 ) -> tuple[ConnectedSystem, bool]:
-    """Register a connected system, or update its name and rights; returns (system, created)."""
+    """Register a connected system, or update its name and rights; returns (system, created).
+
+    `by` None is the console operator (`cehours issue-api-key`), who registers for the whole city.
+    A staff member's new system belongs to their scope; they change only systems inside it.
+    """
+    owner = _owner_grant(by)
     code = (code or "").strip().lower()
     if not _CODE.match(code):
         raise SystemSetupError("code", "系统代码应为 2–64 位小写字母、数字、- 或 _，以字母或数字开头")
@@ -57,7 +63,18 @@ def system_save(
     if missing:
         raise SystemSetupError("industries", f"找不到行业（系列）代码：{', '.join(missing)}")
     with transaction.atomic():
-        system, created = ConnectedSystem.objects.select_for_update().get_or_create(code=code, defaults={"name": name})
+        system, created = ConnectedSystem.objects.select_for_update().get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "owner_county_id": owner.county_id if owner else None,
+                "owner_series_id": owner.series_id if owner else None,
+            },
+        )
+        if not created and by is not None and not ConnectedSystem.objects.restrict(by, Action.MANAGE_SYSTEMS).filter(
+            pk=system.pk
+        ).exists():
+            raise SystemSetupError("code", "该系统代码已被占用，请换一个")
         before = None if created else _snapshot(system)
         system.name = name
         system.categories = sorted(set(categories))
@@ -74,8 +91,20 @@ def system_save(
     return system, created
 
 
+def _owner_grant(by):
+    """The grant a new system is registered under: the widest of the user's system grants."""
+    if by is None:
+        return None
+    grants = grants_for(by, Action.MANAGE_SYSTEMS)
+    if not grants:
+        raise PolicyDenied(Action.MANAGE_SYSTEMS)
+    return min(grants, key=lambda g: (g.county_id is not None) + (g.series_id is not None) + (g.unit_id is not None))
+
+
 def key_issue(*, system: ConnectedSystem, by=None, revoke_others: bool = False) -> str:
     """A new key for the system (shown once). With revoke_others it is a rotation."""
+    if by is not None:
+        require(by, Action.MANAGE_SYSTEMS, system)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         revoked = 0
@@ -93,6 +122,8 @@ def key_issue(*, system: ConnectedSystem, by=None, revoke_others: bool = False) 
 
 
 def key_revoke(*, system: ConnectedSystem, prefix: str, by=None) -> int:
+    if by is not None:
+        require(by, Action.MANAGE_SYSTEMS, system)
     with transaction.atomic():
         count = SystemKey.objects.filter(system=system, prefix=prefix, revoked_at__isnull=True).update(
             revoked_at=timezone.now()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from cehours.people.models import Series
+from cehours.access.querysets import RestrictedQuerySet
+from cehours.people.models import County, Series
 
 
 class ConnectedSystem(models.Model):
@@ -16,7 +17,16 @@ class ConnectedSystem(models.Model):
     categories = models.JSONField("允许登记的科目类别", default=list, blank=True)
     industries = models.ManyToManyField(Series, blank=True, verbose_name="允许登记的行业（系列）")
     active = models.BooleanField("启用", default=True)
+    # The scope that registered the system owns it and its keys (none = the city HR bureau).
+    owner_county = models.ForeignKey(
+        County, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="登记范围（县市区）"
+    )
+    owner_series = models.ForeignKey(
+        Series, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="登记范围（行业）"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "对接系统"

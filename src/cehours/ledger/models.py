@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from cehours.access.querysets import RestrictedQuerySet
 from cehours.people.models import Person
 from cehours.rules.hours import CATEGORY_LABELS, Category
 from cehours.rules.ruleset import IssuingLevel
@@ -20,13 +21,6 @@ class Source(models.TextChoices):
     SEMINAR = "seminar", "高研班"
     PROVINCIAL_IMPORT = "provincial_import", "省平台导入"
     CORRECTION = "correction", "更正"
-
-
-class LedgerEntryQuerySet(models.QuerySet):
-    def visible_to(self, user) -> LedgerEntryQuerySet:
-        from cehours.access.scope import person_filter
-
-        return self.filter(person__in=Person.objects.filter(person_filter(user)))
 
 
 class LedgerEntry(models.Model):
@@ -60,7 +54,7 @@ class LedgerEntry(models.Model):
     registered_by_label = models.CharField("登记人标识", max_length=150)
     registered_at = models.DateTimeField("登记时间", auto_now_add=True)
 
-    objects = LedgerEntryQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "学时记录"
@@ -94,6 +88,8 @@ class PersonYearTotal(models.Model):
     general_public = models.DecimalField("一般公需", max_digits=8, decimal_places=1, default=0)
     industry_public = models.DecimalField("行业公需", max_digits=8, decimal_places=1, default=0)
     professional = models.DecimalField("专业科目", max_digits=8, decimal_places=1, default=0)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "年度学时合计"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from cehours.access.querysets import RestrictedQuerySet
 from cehours.rules.identifiers import InvalidIdentifier, mask_id_number, normalize_credit_code
 
 from .crypto import decrypt_id_number
@@ -77,19 +78,14 @@ class Unit(models.Model):
     series = models.ForeignKey(Series, models.PROTECT, null=True, blank=True, verbose_name="主管行业")
     self_evaluating = models.BooleanField("自主评聘单位", default=False)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "单位"
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
-
-
-class PersonQuerySet(models.QuerySet):
-    def visible_to(self, user) -> PersonQuerySet:
-        from cehours.access.scope import person_filter
-
-        return self.filter(person_filter(user))
 
 
 class Person(models.Model):
@@ -111,7 +107,7 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField("建档时间", auto_now_add=True)
 
-    objects = PersonQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "专业技术人员"

@@ -9,13 +9,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from cehours.access.models import Role
+from cehours.access.policy import Action
 from cehours.declarations.catalogue_admin import activity_save, authority_series
 from cehours.declarations.models import ActivityType
-from cehours.declarations.services import DeclarationError
+from cehours.errors import FieldError
 from cehours.rules.hours import CATEGORY_LABELS, Category
 
-from .permissions import role_required
+from .permissions import allowed
 
 NUMBER_ERRORS = {"invalid": "应为数字", "max_decimal_places": "最多一位小数", "max_digits": "数值过大"}
 
@@ -55,7 +55,7 @@ class ActivityForm(forms.Form):
         self.fields["series"].choices = [(s.code, s.name) for s in series_choices]
 
 
-@role_required(Role.INDUSTRY_AUTHORITY)
+@allowed(Action.EDIT_CATALOGUE)
 def catalogue(request: HttpRequest) -> HttpResponse:
     series = authority_series(request.user)
     form = ActivityForm(request.POST or None, series_choices=series, initial={"active": True})
@@ -68,7 +68,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
                 activity_save(by=request.user, **data)
                 messages.success(request, "已保存。本行业人员申报时即按此计算学时。")
                 return redirect("web:catalogue")
-            except DeclarationError as exc:
+            except FieldError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         status = 400
     own = ActivityType.objects.filter(series__in=series).select_related("series").order_by("series", "code")

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cehours.access.grants import reviewer_level_over
+from cehours.access.policy import Action, can
 from cehours.declarations.catalogue import catalogue_for
 from cehours.declarations.models import ActivityType, Declaration
 from cehours.declarations.selectors import (
@@ -34,6 +34,7 @@ from cehours.declarations.services import (
     declaration_withdraw,
     evidence_add,
 )
+from cehours.errors import FieldError
 from cehours.ledger.selectors import person_compliance
 from cehours.rules.review import STATE_LABELS, State
 
@@ -119,7 +120,7 @@ def my_declarations(request: HttpRequest) -> HttpResponse:
                     )
                     messages.success(request, "已保存为草稿。请核对学时与证明材料后提交。")
                     return redirect("web:declaration", pk=declaration.pk)
-            except DeclarationError as exc:
+            except FieldError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 status = 400
         else:
@@ -150,7 +151,7 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": own and declaration.status in (State.DRAFT, State.RETURNED),
     }
     if reviewer:
-        context["oversight"] = reviewer_level_over(request.user, declaration.person) >= 2
+        context["oversight"] = can(request.user, Action.RECORD_INTEGRITY, declaration.person)
         context["signals"] = fraud_signals(declaration, request.user)
         (context["year_hours"],) = person_compliance(declaration.person, declaration.year, declaration.year)
     return render(request, "web/declaration.html", context)
@@ -177,7 +178,7 @@ def declaration_person_action(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "已撤回。")
         else:
             raise DeclarationError("action", "操作无效")
-    except DeclarationError as exc:
+    except FieldError as exc:
         refused(request, exc, {"file": "证明材料", "action": "操作"})
     return redirect("web:declaration", pk=pk)
 
@@ -202,7 +203,7 @@ def declaration_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"已处理：{decided.status_label}")
     except DecisionConflict as exc:
         messages.error(request, exc.message)
-    except DeclarationError as exc:
+    except FieldError as exc:
         refused(request, exc, {"reason": "理由", "action": "审核操作"})
     return redirect("web:declaration", pk=pk)
 

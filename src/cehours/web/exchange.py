@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from cehours.access.models import Role
+from cehours.access.policy import Action
 from cehours.audit.context import current as current_request
 from cehours.audit.context import request_context
 from cehours.integration.exchange import (
@@ -27,7 +27,7 @@ from cehours.integration.tables import TableError, read_table, write_csv, write_
 from cehours.people.models import County, Series
 
 from .forms import year_field
-from .permissions import role_required
+from .permissions import allowed
 
 MAX_UPLOAD = 50 * 1024 * 1024
 
@@ -88,13 +88,13 @@ def _page(request, export_form, import_form, report=None, status=200, label="", 
     return render(request, "web/exchange.html", context, status=status)
 
 
-@role_required(Role.HR_ADMIN)
+@allowed(Action.IMPORT_DATA, Action.EXPORT_DATA)
 def exchange(request: HttpRequest) -> HttpResponse:
     initial = {"year": timezone.localdate().year - 1, "format": "xlsx"}
     return _page(request, ExportForm(initial=initial), ImportForm())
 
 
-@role_required(Role.HR_ADMIN)
+@allowed(Action.EXPORT_DATA)
 def export(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.GET)
     if not form.is_valid():
@@ -130,7 +130,7 @@ def export(request: HttpRequest) -> HttpResponse:
 STREAM_ROWS = 2000
 
 
-@role_required(Role.HR_ADMIN)
+@allowed(Action.IMPORT_DATA)
 def import_file(request: HttpRequest) -> HttpResponse:
     export_form = ExportForm(initial={"year": timezone.localdate().year - 1, "format": "xlsx"})
     if request.method != "POST":

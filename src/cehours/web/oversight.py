@@ -14,11 +14,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cehours.access.grants import highest_review_level
+from cehours.access.policy import Action, highest_level
 from cehours.declarations.models import IntegrityEntry, SpotCheck, SpotCheckItem
 from cehours.declarations.selectors import declaration_visible
-from cehours.declarations.services import DeclarationError, integrity_lift, integrity_record
+from cehours.declarations.services import integrity_lift, integrity_record
 from cehours.declarations.spotchecks import reviewer_statistics, spot_check_draw, spot_check_rederive, spot_check_review
+from cehours.errors import FieldError
 
 from .forms import DATE_ERRORS, refused
 
@@ -55,7 +56,7 @@ class DrawForm(forms.Form):
 
 
 def _oversight(request) -> int:
-    level = highest_review_level(request.user)
+    level = highest_level(request.user, Action.SPOT_CHECK)
     if level < 2:
         raise PermissionDenied("只有二级、三级管理权限可以抽查复审")
     return level
@@ -79,13 +80,13 @@ def spot_checks(request: HttpRequest) -> HttpResponse:
                 )
                 messages.success(request, f"已抽取 {len(check.sample_ids)} 件（候选 {len(check.candidate_ids)} 件）。")
                 return redirect("web:spot-check", pk=check.pk)
-            except DeclarationError as exc:
+            except FieldError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         status = 400
     context = {
         "form": form,
         "level": level,
-        "checks": SpotCheck.objects.filter(drawn_by=request.user).order_by("-drawn_at")[:50],
+        "checks": SpotCheck.objects.restrict(request.user, Action.SPOT_CHECK).order_by("-drawn_at")[:50],
         "stats": reviewer_statistics(request.user),
         "integrity": IntegrityEntry.objects.visible_to(request.user)
         .select_related("person")
@@ -97,7 +98,7 @@ def spot_checks(request: HttpRequest) -> HttpResponse:
 @login_required
 def spot_check(request: HttpRequest, pk: int) -> HttpResponse:
     _oversight(request)
-    check = SpotCheck.objects.filter(pk=pk, drawn_by=request.user).first()
+    check = SpotCheck.objects.restrict(request.user, Action.SPOT_CHECK).filter(pk=pk).first()
     if check is None:
         raise Http404("未找到该抽查批次")
     items = check.items.select_related("declaration", "declaration__person", "original_reviewer").order_by("pk")
@@ -109,7 +110,12 @@ def spot_check(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def spot_check_item(request: HttpRequest, pk: int) -> HttpResponse:
     _oversight(request)
-    item = SpotCheckItem.objects.filter(pk=pk, spot_check__drawn_by=request.user).select_related("spot_check").first()
+    item = (
+        SpotCheckItem.objects.restrict(request.user, Action.SPOT_CHECK)
+        .filter(pk=pk)
+        .select_related("spot_check", "declaration", "declaration__person")
+        .first()
+    )
     if item is None:
         raise Http404("未找到该抽查项")
     try:
@@ -117,7 +123,7 @@ def spot_check_item(request: HttpRequest, pk: int) -> HttpResponse:
             item=item, by=request.user, outcome=request.POST.get("outcome", ""), reason=request.POST.get("reason", "")
         )
         messages.success(request, "复审结果已保存。")
-    except DeclarationError as exc:
+    except FieldError as exc:
         refused(request, exc, {"reason": "复审意见", "outcome": "复审结果"})
     return redirect("web:spot-check", pk=item.spot_check_id)
 
@@ -139,7 +145,7 @@ def integrity_new(request: HttpRequest, pk: int) -> HttpResponse:
             on=timezone.localdate(),
         )
         messages.success(request, "已记入诚信档案，相关学时已冲销。")
-    except DeclarationError as exc:
+    except FieldError as exc:
         refused(request, exc, {"finding": "查实情况"})
     return redirect("web:declaration", pk=pk)
 
@@ -153,6 +159,6 @@ def integrity_lift_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         integrity_lift(entry=entry, by=request.user, reason=request.POST.get("reason", ""), on=timezone.localdate())
         messages.success(request, "诚信档案记录已解除。")
-    except DeclarationError as exc:
+    except FieldError as exc:
         refused(request, exc, {"reason": "解除理由"})
     return redirect("web:spot-checks")

@@ -5,20 +5,19 @@ from __future__ import annotations
 import io
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from cehours.access.scope import is_staff_user
+from cehours.access.policy import Action
 from cehours.integration.tables import write_csv
 from cehours.ledger.rulesets import rules_for_year
 from cehours.ledger.selectors import compliance_overview
 from cehours.rules.hours import format_hours
 
 from .forms import year_field
+from .permissions import allowed
 
 CSV_COLUMNS = [
     "name",
@@ -51,10 +50,8 @@ class OverviewForm(forms.Form):
     )
 
 
-@login_required
+@allowed(Action.VIEW_OVERVIEW)
 def overview(request: HttpRequest) -> HttpResponse:
-    if not is_staff_user(request.user):
-        raise PermissionDenied("只有工作人员可以查看人员学时汇总")
     form = OverviewForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return render(request, "web/overview.html", {"form": form, "year": ""}, status=400)

@@ -7,13 +7,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from cehours.access.models import Role
+from cehours.access.policy import Action
 from cehours.integration.keys import SystemSetupError, key_issue, key_revoke, system_save
 from cehours.integration.models import ConnectedSystem
 from cehours.people.models import Series
 from cehours.rules.hours import CATEGORY_LABELS, Category
 
-from .permissions import role_required
+from .permissions import allowed
 
 
 class SystemForm(forms.Form):
@@ -36,7 +36,11 @@ class SystemForm(forms.Form):
 
 
 def _page(request: HttpRequest, form: SystemForm, new_key: str | None = None, system=None, status=200, error: str = ""):
-    systems = ConnectedSystem.objects.prefetch_related("industries", "keys").order_by("code")
+    systems = (
+        ConnectedSystem.objects.restrict(request.user, Action.MANAGE_SYSTEMS)
+        .prefetch_related("industries", "keys")
+        .order_by("code")
+    )
     context = {
         "systems": systems,
         "form": form,
@@ -48,7 +52,7 @@ def _page(request: HttpRequest, form: SystemForm, new_key: str | None = None, sy
     return render(request, "web/systems.html", context, status=status)
 
 
-@role_required(Role.HR_ADMIN)
+@allowed(Action.MANAGE_SYSTEMS)
 def systems(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _page(request, SystemForm())
@@ -64,25 +68,25 @@ def systems(request: HttpRequest) -> HttpResponse:
     return _page(request, SystemForm(), new_key=key, system=system)
 
 
-def _system(code: str) -> ConnectedSystem:
-    system = ConnectedSystem.objects.filter(code=code).first()
+def _system(request: HttpRequest, code: str) -> ConnectedSystem:
+    system = ConnectedSystem.objects.restrict(request.user, Action.MANAGE_SYSTEMS).filter(code=code).first()
     if system is None:
         raise Http404("找不到该对接系统")
     return system
 
 
 @require_POST
-@role_required(Role.HR_ADMIN)
+@allowed(Action.MANAGE_SYSTEMS)
 def rotate(request: HttpRequest, code: str) -> HttpResponse:
-    system = _system(code)
+    system = _system(request, code)
     key = key_issue(system=system, by=request.user, revoke_others=True)
     return _page(request, SystemForm(), new_key=key, system=system)
 
 
 @require_POST
-@role_required(Role.HR_ADMIN)
+@allowed(Action.MANAGE_SYSTEMS)
 def revoke(request: HttpRequest, code: str) -> HttpResponse:
-    system = _system(code)
+    system = _system(request, code)
     try:
         key_revoke(system=system, prefix=request.POST.get("prefix", ""), by=request.user)
     except SystemSetupError as exc:

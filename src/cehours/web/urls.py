@@ -34,6 +34,7 @@ urlpatterns = [
     path("seminars/", seminars.seminars, name="seminars"),
     path("seminars/<int:pk>/decide/", seminars.seminar_decision, name="seminar-decide"),
     path("seminars/<int:pk>/attendees/", seminars.seminar_attendees, name="seminar-attendees"),
+    path("seminars/attendee-lists/<int:pk>/", seminars.attendee_list, name="attendee-list"),
     path("systems/", systems.systems, name="systems"),
     path("systems/<slug:code>/rotate/", systems.rotate, name="system-rotate"),
     path("systems/<slug:code>/revoke/", systems.revoke, name="system-revoke"),

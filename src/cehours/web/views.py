@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from cehours.access.scope import is_staff_user
+from cehours.access.policy import is_staff
 from cehours.declarations.selectors import notices_for
 from cehours.ledger.rulesets import rules_for_year
 from cehours.ledger.selectors import person_compliance, person_eligibility, person_entries
@@ -28,7 +28,7 @@ FIGURE_LABELS = {
 def home(request: HttpRequest) -> HttpResponse:
     if hasattr(request.user, "person"):
         return redirect("web:my-hours")
-    if is_staff_user(request.user):
+    if is_staff(request.user):
         return redirect("web:people")
     return render(request, "web/no_role.html", status=403)
 

@@ -1,0 +1,380 @@
+"""The one access policy: every action a user can take, which grants allow it, and over what.
+
+Nothing else in the code decides permissions. Reading and acting go through the same door:
+- `restrict(queryset, user, action)` narrows any scoped model's rows to those the user may act on
+  (every scoped model's queryset also has `.restrict(user, action)`);
+- `require(user, action, obj)` refuses (PolicyDenied) before a service writes;
+- `can(user, action, obj)` answers the same question for a page deciding what to show.
+
+A grant allows an action when its role is listed for the action (with the R17 level where one is
+needed); the rows it reaches are those inside the grant's scope (county, series, unit; none = the
+whole city), as each model defines "inside" in SCOPES below. Some actions are the person's own
+(their record, their declarations, their evidence): the SELF rows.
+
+R17 (第十七条), as this policy grants it:
+- level 1 (一级): reviewers of any level and industry authorities decide offline declarations of the
+  people in their scope; a unit-scoped review grant counts only for a self-evaluating unit (自主评聘);
+- level 2 (二级): county HR bureaus and city evaluation-committee organisers spot-check level-1
+  decisions in their scope and record integrity entries (R20);
+- level 3 (三级): the city HR bureau spot-checks level-1 and level-2 decisions anywhere, lifts
+  integrity entries, and reads the whole audit trail (R21).
+第九条 / 第十二条: a municipal 高研班 is approved by the city HR bureau and the city industry
+authority of its series (grants not limited to a county); national and provincial projects were
+approved elsewhere and are registered by city HR with the approving body's document number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Q, QuerySet
+
+from cehours.errors import FieldError
+
+from .models import PERSON_READING_ROLES, Grant, Role
+
+NOTHING = Q(pk__in=[])
+EVERYTHING = Q()
+
+
+class Action(models.TextChoices):
+    VIEW_PERSON = "view_person", "查看人员学时"
+    EVALUATE = "evaluate", "查看职称申报资格"
+    VIEW_OVERVIEW = "view_overview", "查看学时汇总"
+    VIEW_EVIDENCE = "view_evidence", "查看证明材料"
+    DECLARE = "declare", "申报线下学时"
+    DECIDE = "decide", "审核线下学时申报"
+    SPOT_CHECK = "spot_check", "抽查复审"
+    RECORD_INTEGRITY = "record_integrity", "记录诚信档案"
+    LIFT_INTEGRITY = "lift_integrity", "解除诚信档案"
+    VIEW_SEMINAR = "view_seminar", "查看高研班项目"
+    FILE_SEMINAR = "file_seminar", "申报高研班项目"
+    APPROVE_SEMINAR = "approve_seminar", "审批市级高研班项目"
+    REGISTER_SEMINAR = "register_seminar", "登记国家级、省级高研班项目"
+    SUBMIT_ATTENDEES = "submit_attendees", "提交高研班学员名单"
+    CHECK_ATTENDEES = "check_attendees", "审核高研班学员名单"
+    EDIT_CATALOGUE = "edit_catalogue", "设置学习形式目录"
+    MANAGE_SYSTEMS = "manage_systems", "管理对接系统与密钥"
+    IMPORT_DATA = "import_data", "导入数据"
+    EXPORT_DATA = "export_data", "导出数据"
+    READ_AUDIT = "read_audit", "查阅审计记录"
+    MANAGE_ACCOUNTS = "manage_accounts", "管理账号与授权"
+
+
+@dataclass(frozen=True)
+class Allow:
+    """Which grants allow an action."""
+
+    roles: frozenset[str]
+    min_level: int = 0  # the R17 level the grant must carry (see grant_level)
+    city_wide: bool = False  # the grant may not be limited to one county (city bodies only)
+    self_evaluating_unit: bool = False  # a unit-scoped grant counts only for a 自主评聘 unit
+
+
+def _allow(*roles: str, **options) -> Allow:
+    return Allow(frozenset(roles), **options)
+
+
+_REVIEWING = _allow(Role.REVIEWER, Role.INDUSTRY_AUTHORITY, min_level=1, self_evaluating_unit=True)
+_READING = Allow(frozenset(PERSON_READING_ROLES))
+
+POLICY: dict[Action, tuple[Allow, ...]] = {
+    Action.VIEW_PERSON: (_READING,),
+    Action.EVALUATE: (_READING,),
+    Action.VIEW_OVERVIEW: (_READING,),
+    # Evidence is personal data beyond the hours: only those who may decide or re-review it.
+    Action.VIEW_EVIDENCE: (_REVIEWING,),
+    Action.DECLARE: (),
+    Action.DECIDE: (_REVIEWING,),
+    Action.SPOT_CHECK: (_allow(Role.REVIEWER, min_level=2),),
+    Action.RECORD_INTEGRITY: (_allow(Role.REVIEWER, min_level=2),),
+    Action.LIFT_INTEGRITY: (_allow(Role.REVIEWER, min_level=3),),
+    Action.VIEW_SEMINAR: (_allow(Role.PROVIDER, Role.HR_ADMIN, Role.INDUSTRY_AUTHORITY),),
+    Action.FILE_SEMINAR: (_allow(Role.PROVIDER),),
+    Action.APPROVE_SEMINAR: (_allow(Role.HR_ADMIN, Role.INDUSTRY_AUTHORITY, city_wide=True),),
+    Action.REGISTER_SEMINAR: (_allow(Role.HR_ADMIN, city_wide=True),),
+    Action.SUBMIT_ATTENDEES: (_allow(Role.PROVIDER),),
+    Action.CHECK_ATTENDEES: (_allow(Role.HR_ADMIN, Role.INDUSTRY_AUTHORITY, city_wide=True),),
+    Action.EDIT_CATALOGUE: (_allow(Role.INDUSTRY_AUTHORITY),),
+    Action.MANAGE_SYSTEMS: (_allow(Role.HR_ADMIN),),
+    Action.IMPORT_DATA: (_allow(Role.HR_ADMIN),),
+    Action.EXPORT_DATA: (_allow(Role.HR_ADMIN),),
+    Action.READ_AUDIT: (_allow(Role.HR_ADMIN), _allow(Role.REVIEWER, min_level=2)),
+    Action.MANAGE_ACCOUNTS: (_allow(Role.HR_ADMIN, city_wide=True),),
+}
+
+# Actions a person takes on their own rows (their record, declarations, evidence, audit events).
+SELF_ACTIONS = frozenset({Action.VIEW_PERSON, Action.EVALUATE, Action.VIEW_EVIDENCE, Action.DECLARE, Action.READ_AUDIT})
+
+# What the person refused is told, per action; "" where a missing object is the answer (404).
+DENIED_MESSAGES: dict[Action, str] = {
+    Action.DECIDE: "该申报不在您的审核范围内",
+    Action.SPOT_CHECK: "只有二级、三级管理权限可以抽查复审，且仅限其职责范围内",
+    Action.RECORD_INTEGRITY: "只有二级或三级管理权限可在其职责范围内记录诚信档案",
+    Action.LIFT_INTEGRITY: "只有三级管理权限（市人力社保局）可以解除诚信档案记录",
+    Action.FILE_SEMINAR: "只有继续教育基地或培训机构账号可以申报高研班项目",
+    Action.APPROVE_SEMINAR: "只有市人力社保局和该系列的市级行业主管部门可以审批市级高研班项目（第九条）",
+    Action.REGISTER_SEMINAR: "只有市人力社保局可以登记经上级批准的国家级、省级高研班项目",
+    Action.SUBMIT_ATTENDEES: "只有申报该项目的机构可以提交学员名单",
+    Action.CHECK_ATTENDEES: "只有审批该项目的人力社保部门或行业主管部门可以审核学员名单",
+    Action.EDIT_CATALOGUE: "只能设置本行业的学习形式目录",
+    Action.MANAGE_SYSTEMS: "只有人力社保部门管理员可以管理其范围内的对接系统",
+    Action.IMPORT_DATA: "只有人力社保部门管理员可以导入数据",
+    Action.EXPORT_DATA: "只有人力社保部门管理员可以导出学时交换文件",
+    Action.MANAGE_ACCOUNTS: "只有市人力社保局管理员可以管理账号与授权",
+}
+
+
+class PolicyDenied(FieldError):
+    """The access policy refuses the action; `message` says why in Chinese."""
+
+    def __init__(self, action: Action, message: str = "", field: str = ""):
+        super().__init__(field, message or DENIED_MESSAGES.get(action) or "您没有执行此操作的权限")
+        self.action = action
+
+
+def grant_level(grant: Grant) -> int:
+    """The R17 level a grant carries: a reviewer's own level; industry authorities review at level 1."""
+    if grant.role == Role.REVIEWER:
+        return grant.level or 0
+    return 1 if grant.role == Role.INDUSTRY_AUTHORITY else 0
+
+
+def _active(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def user_grants(user) -> list[Grant]:
+    """All of the user's grants, read once per request (cached on the user object)."""
+    if not _active(user):
+        return []
+    cached = getattr(user, "_cehours_grants", None)
+    if cached is None:
+        cached = list(Grant.objects.filter(user=user).select_related("unit").order_by("pk"))
+        user._cehours_grants = cached
+    return cached
+
+
+def _grant_allows(grant: Grant, allow: Allow) -> bool:
+    if grant.role not in allow.roles or grant_level(grant) < allow.min_level:
+        return False
+    if allow.city_wide and grant.county_id is not None:
+        return False
+    return not (allow.self_evaluating_unit and grant.unit_id is not None and not grant.unit.self_evaluating)
+
+
+def grants_for(user, action: Action) -> list[Grant]:
+    """The user's grants that allow the action (on something inside their scope)."""
+    allows = POLICY[Action(action)]
+    return [g for g in user_grants(user) if any(_grant_allows(g, a) for a in allows)]
+
+
+# ---- what "inside a grant's scope" means for each scoped model -------------------------------
+
+
+def grant_person_q(grant: Grant, prefix: str = "") -> Q:
+    """People inside the grant's scope (an empty Q for a city-wide grant)."""
+    q = Q()
+    if grant.county_id:
+        q &= Q(**{f"{prefix}county_id": grant.county_id})
+    if grant.series_id:
+        q &= Q(**{f"{prefix}series_id": grant.series_id})
+    if grant.unit_id:
+        q &= Q(**{f"{prefix}unit_id": grant.unit_id})
+    return q
+
+
+@dataclass(frozen=True)
+class Scope:
+    """How one model's rows fall inside a grant and which rows are a user's own."""
+
+    inside: Callable[[Grant, object, Action], Q]
+    own: Callable[[object], Q] | None = None
+
+
+def _person_scope(prefix: str) -> Scope:
+    return Scope(
+        inside=lambda grant, user, action: grant_person_q(grant, prefix),
+        own=lambda user: Q(**{f"{prefix}user_id": user.pk}),
+    )
+
+
+def _seminar_scope(prefix: str) -> Scope:
+    def inside(grant: Grant, user, action: Action) -> Q:
+        from cehours.rules.ruleset import SeminarLevel
+
+        if grant.role == Role.PROVIDER:
+            return Q(**{f"{prefix}provider_id": user.pk})
+        q = Q(**{f"{prefix}series_id": grant.series_id}) if grant.series_id else Q()
+        if action == Action.APPROVE_SEMINAR:  # national and provincial ones were approved elsewhere
+            q &= Q(**{f"{prefix}level": SeminarLevel.MUNICIPAL})
+        return q
+
+    return Scope(inside=inside)
+
+
+def _system_inside(grant: Grant, user, action: Action) -> Q:
+    # A system belongs to the scope that registered it; a grant reaches the systems inside its scope.
+    q = Q()
+    if grant.county_id:
+        q &= Q(owner_county_id=grant.county_id)
+    if grant.series_id:
+        q &= Q(owner_series_id=grant.series_id)
+    if grant.unit_id:
+        return NOTHING
+    return q
+
+
+def _unit_inside(grant: Grant, user, action: Action) -> Q:
+    q = Q()
+    if grant.county_id:
+        q &= Q(county_id=grant.county_id)
+    if grant.series_id:
+        q &= Q(series_id=grant.series_id)
+    if grant.unit_id:
+        q &= Q(pk=grant.unit_id)
+    return q
+
+
+def _catalogue_inside(grant: Grant, user, action: Action) -> Q:
+    return Q(series_id=grant.series_id) if grant.series_id else Q(series__isnull=False)
+
+
+def _audit_inside(grant: Grant, user, action: Action) -> Q:
+    """R21: superiors read what the staff inside their scope did; the city level reads everything."""
+    if not (grant.county_id or grant.series_id or grant.unit_id) and (
+        grant.role == Role.HR_ADMIN or grant_level(grant) >= 3
+    ):
+        return Q()
+    inside = Q()
+    if grant.county_id:
+        inside &= Q(county_id=grant.county_id)
+    if grant.series_id:
+        inside &= Q(series_id=grant.series_id)
+    if grant.unit_id:
+        inside &= Q(unit_id=grant.unit_id)
+    return Q(actor_id__in=Grant.objects.filter(inside).values("user_id"))
+
+
+def _spot_check_inside(grant: Grant, user, action: Action) -> Q:
+    return Q(drawn_by_id=user.pk)
+
+
+def _spot_check_item_inside(grant: Grant, user, action: Action) -> Q:
+    return Q(spot_check__drawn_by_id=user.pk) & grant_person_q(grant, "declaration__person__")
+
+
+SCOPES: dict[str, Scope] = {
+    "people.person": _person_scope(""),
+    "people.unit": Scope(inside=_unit_inside),
+    "ledger.ledgerentry": _person_scope("person__"),
+    "ledger.personyeartotal": _person_scope("person__"),
+    "declarations.declaration": _person_scope("person__"),
+    "declarations.evidence": _person_scope("declaration__person__"),
+    "declarations.integrityentry": _person_scope("person__"),
+    "declarations.spotcheck": Scope(inside=_spot_check_inside),
+    "declarations.spotcheckitem": Scope(inside=_spot_check_item_inside),
+    "declarations.seminarproject": _seminar_scope(""),
+    "declarations.attendeelist": _seminar_scope("project__"),
+    "declarations.activitytype": Scope(inside=_catalogue_inside),
+    "integration.connectedsystem": Scope(inside=_system_inside),
+    "audit.auditevent": Scope(inside=_audit_inside, own=lambda user: Q(actor_id=user.pk)),
+}
+
+
+def _scope_of(model: type[models.Model]) -> Scope:
+    try:
+        return SCOPES[model._meta.label_lower]
+    except KeyError:
+        raise LookupError(f"{model._meta.label} is not a scoped model of the access policy") from None
+
+
+def allowed_q(model: type[models.Model], user, action: Action) -> Q:
+    """The filter on `model` of the rows the user may take the action on."""
+    action = Action(action)
+    if not _active(user):
+        return NOTHING
+    scope = _scope_of(model)
+    q = NOTHING
+    if action in SELF_ACTIONS and scope.own is not None:
+        q |= scope.own(user)
+    for grant in grants_for(user, action):
+        term = scope.inside(grant, user, action)
+        if term == EVERYTHING:
+            return EVERYTHING
+        q |= term
+    return q
+
+
+def restrict(queryset: QuerySet, user, action: Action) -> QuerySet:
+    """The rows of the queryset that the user may take the action on (no rows for anyone else)."""
+    q = allowed_q(queryset.model, user, action)
+    return queryset if q == EVERYTHING else queryset.filter(q)
+
+
+def can(user, action: Action, obj: models.Model | None = None) -> bool:
+    """Whether the user may take the action (on obj, when given)."""
+    action = Action(action)
+    if obj is None:
+        return bool(grants_for(user, action)) or (action in SELF_ACTIONS and _active(user))
+    return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
+
+
+def require(user, action: Action, obj: models.Model | None = None, message: str = "", field: str = "") -> None:
+    """Refuse (PolicyDenied) unless the user may take the action (on obj, when given); `field`
+    names the input that chose the object, for forms that point at it."""
+    if not can(user, action, obj):
+        raise PolicyDenied(Action(action), message, field)
+
+
+def level_over(user, action: Action, obj: models.Model) -> int:
+    """The highest R17 level among the user's grants that allow the action on obj; 0 if none."""
+    action = Action(action)
+    scope = _scope_of(type(obj))
+    rows = type(obj)._default_manager.filter(pk=obj.pk)
+    levels = [
+        grant_level(grant)
+        for grant in grants_for(user, action)
+        if rows.filter(scope.inside(grant, user, action)).exists()
+    ]
+    return max(levels, default=0)
+
+
+def reaches_everything(user, action: Action, model: type[models.Model]) -> bool:
+    """Whether the user's grants for the action reach every row of the model (a city-wide grant)."""
+    return allowed_q(model, user, action) == EVERYTHING
+
+
+def holds_place(user, action: Action, *, county_id=None, series_id=None, unit_id=None) -> bool:
+    """Whether a person placed at this county / series / unit would be inside the user's scope for
+    the action (asked before a write creates or moves someone there)."""
+    return any(
+        g.county_id in (None, county_id) and g.series_id in (None, series_id) and g.unit_id in (None, unit_id)
+        for g in grants_for(user, action)
+    )
+
+
+def highest_level(user, action: Action) -> int:
+    """The highest R17 level among the user's grants that allow the action anywhere."""
+    return max((grant_level(g) for g in grants_for(user, action)), default=0)
+
+
+def is_staff(user) -> bool:
+    """Holds a grant that reads people: staff pages (search, overview) are theirs."""
+    return bool(grants_for(user, Action.VIEW_PERSON))
+
+
+# The action that reading a model's rows means, where it is not reading a person's hours.
+READ_ACTIONS: dict[str, Action] = {
+    "declarations.evidence": Action.VIEW_EVIDENCE,
+    "declarations.seminarproject": Action.VIEW_SEMINAR,
+    "declarations.attendeelist": Action.CHECK_ATTENDEES,
+    "declarations.spotcheck": Action.SPOT_CHECK,
+    "declarations.spotcheckitem": Action.SPOT_CHECK,
+    "declarations.activitytype": Action.EDIT_CATALOGUE,
+    "integration.connectedsystem": Action.MANAGE_SYSTEMS,
+    "audit.auditevent": Action.READ_AUDIT,
+    "people.unit": Action.VIEW_PERSON,
+}
