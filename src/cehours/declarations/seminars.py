@@ -166,6 +166,7 @@ def attendees_submit(*, project: SeminarProject, by, rows: Iterable[tuple[int, d
     input); whether anyone is registered on the platform is never told to the provider.
     """
     require(by, Action.SUBMIT_ATTENDEES, project)
+    project = SeminarProject.objects.get(pk=project.pk)  # the status as it is now, not as the caller read it
     if project.status != SeminarProject.APPROVED:
         raise DeclarationError("", "只有已批准的高研班项目可以提交学员名单")
     stored: list[list] = []
