@@ -1,4 +1,4 @@
-"""URL map: the pages, the admin and the versioned API."""
+"""URL map: the pages, the admin and the versioned API, and the error handlers (JSON under /api/)."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -13,3 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("cehours.web.urls")),
 ]
+
+# Under /api/ these answer the API's JSON error shape (an unknown route never reaches ninja);
+# everywhere else they render Django's pages (templates 404.html / 500.html).
+handler404 = "cehours.api.middleware.page_not_found"
+handler500 = "cehours.api.middleware.server_error"

@@ -4,17 +4,24 @@ The test database of pytest-django lives inside the test process (in memory on S
 rolled-back transaction on PostgreSQL), so other processes cannot see it. `SeparateDatabase`
 makes a fresh one that the installed `cehours` console script reaches: on SQLite a file in a
 temporary data directory, on PostgreSQL (when DATABASE_URL names one) a new database on the same
-server, dropped at the end.
+server, dropped at the end. `SeparateDatabase.serve()` runs `cehours serve` on it, as an operator
+would, on a free loopback port.
 """
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -39,7 +46,7 @@ def on_postgresql() -> bool:
 class SeparateDatabase:
     """A migrated, empty database and the environment that points `cehours` at it."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, *, migrate: bool = True):
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         self.script = cehours_script()
@@ -55,8 +62,9 @@ class SeparateDatabase:
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}"', f'CREATE DATABASE "{self.name}"')
             self.env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{self.name}"))
         self.vendor = "postgresql" if self.name else "sqlite"
-        done = self.run("migrate", "--verbosity", "0")
-        assert done.returncode == 0, done.stderr
+        if migrate:
+            done = self.run("migrate", "--verbosity", "0")
+            assert done.returncode == 0, done.stderr
 
     def _admin(self, *statements: str) -> None:
         import psycopg
@@ -120,3 +128,77 @@ class SeparateDatabase:
         )
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout.strip().splitlines()[-1])
+
+    @contextmanager
+    def serve(self, *args: str, env: dict | None = None, start_timeout: float = 90) -> Iterator[Server]:
+        """`cehours serve --port <free> *args` until the block ends; yields once /api/v1/health answers.
+
+        "Answers" means any HTTP status (an unreachable database answers 503): the caller judges it.
+        The server runs in a session of its own, so the gunicorn master and its workers are ended
+        together by process group at the end, gracefully first and killed after a bounded wait.
+        """
+        port = free_port()
+        log_path = self.data_dir / f"serve-{port}.log"
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(
+                self.command("serve", "--port", str(port), *args),
+                env={**self.env, **(env or {})},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        server = Server(process, port, log_path)
+        try:
+            server.wait_until_answering(start_timeout)
+            yield server
+        finally:
+            server.stop()
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A running `cehours serve`: its port, its combined log, and a bounded way to stop it."""
+
+    def __init__(self, process: subprocess.Popen, port: int, log_path: Path):
+        self.process, self.port, self.log_path = process, port, log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_until_answering(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                pytest.fail(f"cehours serve exited with {self.process.returncode} before answering:\n{self.log()}")
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                try:
+                    connection.request("GET", "/api/v1/health")
+                    connection.getresponse().read()
+                    return
+                finally:
+                    connection.close()
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"cehours serve did not answer within {timeout:.0f} s:\n{self.log()}")
+                time.sleep(0.2)
+
+    def stop(self, timeout: float = 20) -> None:
+        """SIGTERM to the master (gunicorn stops its workers), then SIGKILL to the group if it lingers."""
+        group = self.process.pid  # start_new_session: the master leads its own process group
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            with suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=timeout)
+        # Workers orphaned by a master that died or hung would keep the port and the database busy.
+        with suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+        if self.process.poll() is None:
+            self.process.wait(timeout=5)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from django.db import connection
-from ninja import NinjaAPI
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import Http404
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from . import people, records
 from .auth import AUTH
 from .errors import ApiInputError, ErrorCode, error_body, validation_errors
+from .middleware import exception_answer
+from .schemas import ErrorOut
 
 
 class ReadableJSON(JSONRenderer):
@@ -59,9 +63,28 @@ def _http(request, exc: HttpError):
     return api.create_response(request, error_body("", ErrorCode.INVALID, str(exc)), status=exc.status_code)
 
 
-@api.get("/health", auth=None, tags=["health"])
+# Everything else an endpoint or its authentication raises answers in the same JSON shape, never
+# Django's HTML page or a traceback: an unreachable database (the bearer-key lookup already reads
+# it) is 503 `unavailable`, anything unexpected 500 `internal`. These replace ninja's own handlers
+# for Exception and Http404 (which re-raise to Django, or answer {"detail": ...}).
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+@api.exception_handler(DatabaseError)
+@api.exception_handler(Http404)
+@api.exception_handler(PermissionDenied)
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(Exception)
+def _failure(request, exc: Exception):
+    return exception_answer(request, exc)
+
+
+class HealthOut(Schema):
+    status: str
+
+
+@api.get("/health", auth=None, tags=["health"], response={200: HealthOut, 503: ErrorOut})
 def health(request):
-    """For load balancers: the app answers and its database does."""
+    """For load balancers: the app answers and its database does (503 `unavailable` when it does not)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return {"status": "ok"}

@@ -174,7 +174,12 @@ class SpotCheck(models.Model):
 
 
 class SpotCheckItem(models.Model):
-    PENDING, UPHELD, OVERTURNED = "pending", "upheld", "overturned"
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "待复审"
+        UPHELD = "upheld", "维持"
+        OVERTURNED = "overturned", "改判"
+
+    PENDING, UPHELD, OVERTURNED = Outcome.PENDING, Outcome.UPHELD, Outcome.OVERTURNED
 
     spot_check = models.ForeignKey(SpotCheck, models.CASCADE, related_name="items")
     declaration = models.ForeignKey(Declaration, models.PROTECT, related_name="spot_checks")
@@ -183,8 +188,8 @@ class SpotCheckItem(models.Model):
     outcome = models.CharField(
         "复审结果",
         max_length=16,
-        default=PENDING,
-        choices=[(PENDING, "待复审"), (UPHELD, "维持"), (OVERTURNED, "改判")],
+        default=Outcome.PENDING,
+        choices=Outcome.choices,
     )
     reason = models.TextField("复审意见", blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+")
@@ -235,7 +240,12 @@ class Notice(models.Model):
 class SeminarProject(models.Model):
     """A 高研班 project filed by a provider each year with HR and the industry authority (R9, R12c)."""
 
-    FILED, APPROVED, REJECTED = "filed", "approved", "rejected"
+    class Status(models.TextChoices):
+        FILED = "filed", "已备案待审批"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "不予批准"
+
+    FILED, APPROVED, REJECTED = Status.FILED, Status.APPROVED, Status.REJECTED
 
     provider = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="申报机构账号"
@@ -258,8 +268,8 @@ class SeminarProject(models.Model):
     status = models.CharField(
         "状态",
         max_length=16,
-        default=FILED,
-        choices=[(FILED, "已备案待审批"), (APPROVED, "已批准"), (REJECTED, "不予批准")],
+        default=Status.FILED,
+        choices=Status.choices,
     )
     hr_approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
@@ -291,14 +301,18 @@ class AttendeeList(models.Model):
     against the people only when the approving authority checks it. ID numbers are kept encrypted.
     """
 
-    SUBMITTED, REGISTERED = "submitted", "registered"
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "已提交，待审核"
+        REGISTERED = "registered", "已审核登记"
+
+    SUBMITTED, REGISTERED = Status.SUBMITTED, Status.REGISTERED
 
     project = models.ForeignKey(SeminarProject, models.PROTECT, related_name="attendee_lists")
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
     rows = models.JSONField("名单（[行号, 加密身份证号码, 姓名]）")
     status = models.CharField(
-        "状态", max_length=16, default=SUBMITTED, choices=[(SUBMITTED, "已提交，待审核"), (REGISTERED, "已审核登记")]
+        "状态", max_length=16, default=Status.SUBMITTED, choices=Status.choices
     )
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     checked_at = models.DateTimeField("审核时间", null=True, blank=True)

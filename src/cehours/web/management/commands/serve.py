@@ -1,4 +1,12 @@
-"""`cehours serve`: the platform behind gunicorn, static files served by the app (WhiteNoise)."""
+"""`cehours serve`: the platform behind gunicorn, static files served by the app (WhiteNoise).
+
+The gunicorn master is this management command's process: it migrates, collects static files and
+imports the application, then forks the workers. Whatever it opened on the way — a database
+connection above all — would be inherited by every worker, and several workers talking over one
+PostgreSQL socket garble each other's answers (500s, valid keys refused, "lost synchronization
+with server", hung workers). So the master closes every connection before it forks, and each
+worker closes whatever it might still have inherited before it serves a request.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +18,36 @@ from django.core.management.base import BaseCommand, CommandError
 
 def default_workers() -> int:
     return int(os.environ.get("WEB_CONCURRENCY", 0)) or min(8, 2 * (os.cpu_count() or 1) + 1)
+
+
+def close_inherited_resources() -> None:
+    """Close every database connection and cache client this process holds.
+
+    Called in the master before each fork and in each worker after it. Django reconnects lazily on
+    the next query, so a worker opens connections of its own. No other module-level state holds a
+    connection: the platform keeps no per-process key or rule-version cache (keys and rule versions
+    are read per request), and the default cache is in process memory.
+    """
+    from django.core.cache import caches
+    from django.db import connections
+
+    connections.close_all()
+    caches.close_all()
+
+
+def _when_ready(arbiter) -> None:
+    close_inherited_resources()
+
+
+def _pre_fork(arbiter, worker) -> None:
+    # Also when gunicorn replaces a worker later: the master must not be holding anything then either.
+    close_inherited_resources()
+
+
+def _post_fork(arbiter, worker) -> None:
+    # A no-op when the master did its part; if anything slipped through, every worker drops its
+    # copy here before serving, so no two processes ever use the same socket.
+    close_inherited_resources()
 
 
 class Command(BaseCommand):
@@ -34,6 +72,8 @@ class Command(BaseCommand):
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        # migrate (and anything else above) connected in this process, which becomes the master.
+        close_inherited_resources()
         bind = f"{options['host']}:{options['port']}"
 
         class Server(BaseApplication):
@@ -43,6 +83,19 @@ class Command(BaseCommand):
                 self.cfg.set("accesslog", "-")
                 self.cfg.set("timeout", 120)
                 self.cfg.set("graceful_timeout", 10)
+                # Preloaded on purpose: the application is already imported in the master (this
+                # command runs inside Django), so preloading only states it. Workers share its memory
+                # copy-on-write, and a broken application stops `serve` at start instead of sending
+                # gunicorn into a loop of failing worker boots. What preloading risks — state opened
+                # in the master reaching the workers — the three hooks below close.
+                self.cfg.set("preload_app", True)
+                self.cfg.set("when_ready", _when_ready)
+                self.cfg.set("pre_fork", _pre_fork)
+                self.cfg.set("post_fork", _post_fork)
+                # gunicorn's control socket (for `gunicornc`) defaults to one path per user, not per
+                # server, so two servers on one machine would take it from each other; serve offers
+                # no use for it, and it would be one more thing the master opens.
+                self.cfg.set("control_socket_disable", True)
 
             def load(self):
                 return application
