@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -34,6 +35,11 @@ from django.db.models import Q, QuerySet
 from cehours.errors import FieldError
 
 from .models import PERSON_READING_ROLES, Grant, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+_QS = TypeVar("_QS", bound=QuerySet[Any])
 
 NOTHING = Q(pk__in=[])
 EVERYTHING = Q()
@@ -162,7 +168,7 @@ def _grant_allows(grant: Grant, allow: Allow) -> bool:
         return False
     if allow.city_wide and grant.county_id is not None:
         return False
-    return not (allow.self_evaluating_unit and grant.unit_id is not None and not grant.unit.self_evaluating)
+    return not (allow.self_evaluating_unit and grant.unit is not None and not grant.unit.self_evaluating)
 
 
 def grants_for(user, action: Action) -> list[Grant]:
@@ -188,10 +194,13 @@ def grant_person_q(grant: Grant, prefix: str = "") -> Q:
 
 @dataclass(frozen=True)
 class Scope:
-    """How one model's rows fall inside a grant and which rows are a user's own."""
+    """How one model's rows fall inside a grant and which rows are a user's own.
 
-    inside: Callable[[Grant, object, Action], Q]
-    own: Callable[[object], Q] | None = None
+    Both are called only for an active, signed-in user (allowed_q checks that first).
+    """
+
+    inside: Callable[[Grant, AbstractBaseUser, Action], Q]
+    own: Callable[[AbstractBaseUser], Q] | None = None
 
 
 def _person_scope(prefix: str) -> Scope:
@@ -308,7 +317,7 @@ def allowed_q(model: type[models.Model], user, action: Action) -> Q:
     return q
 
 
-def restrict(queryset: QuerySet, user, action: Action) -> QuerySet:
+def restrict(queryset: _QS, user, action: Action) -> _QS:
     """The rows of the queryset that the user may take the action on (no rows for anyone else)."""
     q = allowed_q(queryset.model, user, action)
     return queryset if q == EVERYTHING else queryset.filter(q)

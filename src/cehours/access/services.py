@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -14,6 +15,9 @@ from cehours.errors import FieldError
 from cehours.people.models import County, Series, Unit
 
 from .models import ApiToken, Grant, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser
 
 TOKEN_PREFIX = "ceh_"
 
@@ -51,7 +55,7 @@ def grant_create(
     return grant
 
 
-def staff_create(*, username: str, password: str | None, by=None, **grant) -> tuple[object, Grant]:
+def staff_create(*, username: str, password: str | None, by=None, **grant) -> tuple[AbstractUser, Grant]:
     """A staff account (created if new) with one more grant."""
     User = get_user_model()
     username = (username or "").strip()
