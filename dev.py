@@ -39,11 +39,29 @@ def ensure_venv(extras: str) -> None:
         stamp.touch()
 
 
+def field_key_env() -> dict:
+    """The environment with a field key kept outside the data directory (generated on first use)."""
+    env = dict(os.environ)
+    if env.get("CEHOURS_FIELD_KEY") or env.get("CEHOURS_FIELD_KEY_FILE"):
+        return env
+    config = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    key_file = config / "cehours" / "field_key"
+    if not key_file.exists():
+        # rotate-field-key writes a new random key there and moves whatever the demo database holds
+        # (encrypted under the fallback key) to it, so an existing var/ keeps working.
+        run(BIN / "cehours", "migrate", "--noinput", env=env)
+        run(BIN / "cehours", "rotate-field-key", "--new-key-file", key_file, env=env)
+    print(f"字段密钥：CEHOURS_FIELD_KEY_FILE={key_file}（直接运行 .venv/bin/cehours 时也请设置它）", flush=True)
+    env["CEHOURS_FIELD_KEY_FILE"] = str(key_file)
+    return env
+
+
 def serve(args: list[str]) -> None:
     ensure_venv("")
-    run(BIN / "cehours", "migrate", "--noinput")
-    run(BIN / "cehours", "demo")
-    os.execv(BIN / "cehours", [str(BIN / "cehours"), "serve", *args])
+    env = field_key_env()
+    run(BIN / "cehours", "migrate", "--noinput", env=env)
+    run(BIN / "cehours", "demo", env=env)
+    os.execve(BIN / "cehours", [str(BIN / "cehours"), "serve", *args], env)
 
 
 def test(args: list[str]) -> None:

@@ -27,9 +27,8 @@ PEOPLE = """
 import random, sys
 from faker import Faker
 from cehours.demo import synthetic_id_number
-from cehours.people.crypto import encrypt_id_number, id_number_hash
+from cehours.people.identity import stored_identity
 from cehours.people.models import County, Person
-from cehours.rules.identifiers import mask_id_number
 rng = random.Random(7); fake = Faker("zh_CN"); fake.seed_instance(7)
 counties = list(County.objects.values_list("code", flat=True))
 seen, people = set(), []
@@ -38,8 +37,7 @@ while len(people) < {people}:
     if number in seen:
         continue
     seen.add(number)
-    people.append(Person(name=fake.name(), id_number_encrypted=encrypt_id_number(number),
-        id_number_hash=id_number_hash(number), id_number_masked=mask_id_number(number), county_id=number[:6]))
+    people.append(Person(name=fake.name(), **stored_identity(number).as_fields(), county_id=number[:6]))
 Person.objects.bulk_create(people, batch_size=2000)
 for p in people:
     sys.stdout.write(f"{{p.name}}\\t{{p.id_number}}\\n")

@@ -9,8 +9,12 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test.client import ClientMixin
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cehours.access.services import grant_create, token_issue
+from cehours.access.signin import second_factor_required
 from cehours.demo import synthetic_credit_code, synthetic_id_number
 from cehours.ledger.models import Source
 from cehours.ledger.services import entry_register
@@ -26,6 +30,33 @@ _rng = random.Random(11643)
 def fast_password_hashing(settings):
     """Tests create many accounts; a cheap hasher keeps them quick. Logins still check the password."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+_shortcut_login = ClientMixin._login
+
+
+def _login_with_second_factor(self, user, backend=None):
+    _shortcut_login(self, user, backend)
+    fresh = get_user_model().objects.get(pk=user.pk)  # the test's own user object keeps no cached grants
+    if second_factor_required(fresh):
+        device = TOTPDevice.objects.filter(user=fresh, confirmed=True).first() or TOTPDevice.objects.create(
+            user=fresh, name="测试验证器", confirmed=True
+        )
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+@pytest.fixture(autouse=True)
+def shortcut_logins_count_as_second_factor_verified(monkeypatch):
+    """The test client's login() and force_login() skip the sign-in pages, and with them the TOTP
+    step; tests of what a signed-in HR administrator or level-3 reviewer may do would otherwise all
+    stop at the TOTP page. So those two shortcuts leave the session verified, as the TOTP page would
+    (a confirmed device, its id in the session, exactly what django_otp.login stores).
+
+    The sign-in pages themselves are not touched: tests/web/test_account*.py sign in through them
+    (client.post("/login/") and the TOTP page) and prove that the second factor is asked for."""
+    monkeypatch.setattr(ClientMixin, "_login", _login_with_second_factor)
 
 
 @pytest.fixture

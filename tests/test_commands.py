@@ -25,12 +25,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from cehours.access.models import Grant
+from cehours.audit import triggers as audit_triggers
 from cehours.audit.models import AuditEvent
 from cehours.demo import DEMO_PASSWORD
 from cehours.ledger.models import PersonYearTotal
+
+from .audit.conftest import triggers_lifted
 
 LISHUI_COUNTIES = [
     ("331102", "莲都区"),
@@ -390,7 +393,9 @@ def test_audit_verify_passes_on_an_intact_chain(five_events):
     ids=["action", "after"],
 )
 def test_audit_verify_names_an_edited_event(five_events, tampering):
-    with connection.cursor() as cursor:
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(tampering)  # the table is append-only: the database itself refuses
+    with triggers_lifted(), connection.cursor() as cursor:  # what someone who drops the trigger can do
         cursor.execute(tampering)
     status, _, err = _verify()
     assert status == 1
@@ -401,7 +406,7 @@ def test_audit_verify_names_an_edited_event(five_events, tampering):
 
 
 def test_audit_verify_names_a_deleted_middle_event(five_events):
-    with connection.cursor() as cursor:
+    with triggers_lifted(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE seq = 3")
     status, _, err = _verify()
     assert status == 1
@@ -409,7 +414,7 @@ def test_audit_verify_names_a_deleted_middle_event(five_events):
 
 
 def test_audit_verify_names_a_deleted_last_event(five_events):
-    with connection.cursor() as cursor:
+    with triggers_lifted(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE seq = 5")
     status, _, err = _verify()
     assert status == 1
@@ -422,6 +427,10 @@ def test_console_audit_verify_exit_status_follows_tampering(demo_cli):
     assert intact.returncode == 0, intact.stderr
     (count,) = demo_cli.query("SELECT count(*) FROM audit_auditevent")[0]
     middle = count // 2 + 1
+    with pytest.raises(sqlite3.DatabaseError, match=audit_triggers.MESSAGE):
+        demo_cli.execute("UPDATE audit_auditevent SET action = 'edited' WHERE seq = ?", (middle,))
+    for statement in audit_triggers.SQLITE_DROP:  # someone with the database file drops the triggers
+        demo_cli.execute(statement)
     demo_cli.execute("UPDATE audit_auditevent SET action = 'edited' WHERE seq = ?", (middle,))
 
     tampered = demo_cli.run("audit-verify")
@@ -431,6 +440,8 @@ def test_console_audit_verify_exit_status_follows_tampering(demo_cli):
 
 def test_console_audit_verify_detects_deleted_events(demo_cli):
     (count,) = demo_cli.query("SELECT count(*) FROM audit_auditevent")[0]
+    for statement in audit_triggers.SQLITE_DROP:  # someone with the database file drops the triggers
+        demo_cli.execute(statement)
     demo_cli.execute("DELETE FROM audit_auditevent WHERE seq = ?", (count,))
     last_gone = demo_cli.run("audit-verify")
     assert last_gone.returncode == 1

@@ -7,6 +7,8 @@ import sys
 
 
 def main() -> None:
+    # Everything a command creates (database, keys, evidence, exports, backups) is its owner's alone.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cehours.settings")
     from django.core.management import execute_from_command_line
 

@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
-from .config import ConfigError, data_dir, env_bool, env_int, env_str, secret_key
+from .config import (
+    ConfigError,
+    audit_key,
+    audit_retention_days,
+    data_dir,
+    env_bool,
+    env_int,
+    env_str,
+    field_key,
+    restrict_new_files,
+    secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
+restrict_new_files()  # before anything is created in the data directory: database, keys, media, exports
 DATA_DIR = data_dir()
 
 SECRET_KEY = secret_key(DATA_DIR)
-# Key for the encrypted resident ID numbers and their lookup hash; separate so SECRET_KEY can be
-# rotated for sessions without making stored ID numbers unreadable.
-FIELD_ENCRYPTION_KEY = env_str("CEHOURS_FIELD_KEY", "") or SECRET_KEY
+# Key for the encrypted resident ID numbers, their lookup hash and the evidence files; kept apart
+# from the data directory (CEHOURS_FIELD_KEY or CEHOURS_FIELD_KEY_FILE), so a copy of that directory
+# decrypts nothing. The database records its fingerprint; a mismatch refuses to start (cehours.ops).
+_FIELD_KEY = field_key(SECRET_KEY)
+FIELD_ENCRYPTION_KEY = _FIELD_KEY.value
+FIELD_KEY_SOURCE = _FIELD_KEY.source
+FIELD_KEY_FILE = _FIELD_KEY.path
+# Key for the audit trail's HMAC chain, its anchors and archives (DESIGN §7): apart from the
+# database, so that database access alone cannot re-chain edited events. "derived" = from SECRET_KEY.
+AUDIT_KEY, AUDIT_KEY_SOURCE = audit_key(SECRET_KEY)
+AUDIT_RETENTION_DAYS = audit_retention_days()  # 网络安全法 第二十一条: at least 180 days
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
@@ -27,6 +48,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
+    "axes",  # failed-sign-in limits (cehours.access.signin tells it the limits)
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # the second factor (DESIGN §7)
     "cehours.audit",
     "cehours.people",
     "cehours.access",
@@ -34,20 +58,30 @@ INSTALLED_APPS = [
     "cehours.declarations",
     "cehours.integration",
     "cehours.web",
+    "cehours.ops",
+    "cehours.privacy",
 ]
 
 MIDDLEWARE = [
     "cehours.api.middleware.ApiErrorShapeMiddleware",  # outermost: sees every /api/ error answer
+    "cehours.ops.middleware.NoStoreMiddleware",  # personal data never in a shared or browser cache
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "cehours.web.uploads.RequestBodyLimitMiddleware",  # 413 before any middleware reads the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): has this session shown its TOTP code
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cehours.access.middleware.IdleTimeoutMiddleware",  # after messages: it tells the login page why
+    "cehours.access.middleware.AccountGateMiddleware",  # second factor, forced password change first
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cehours.audit.middleware.RequestContextMiddleware",
+    "cehours.privacy.middleware.ReadLogMiddleware",  # after the request id: reads carry it
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a refused sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "cehours.urls"
@@ -91,15 +125,26 @@ def _database() -> dict:
     elif config["ENGINE"] not in {"django.db.backends.postgresql"}:
         raise ConfigError("DATABASE_URL 只支持 sqlite:// 与 postgresql://")
     config["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "") or None}
-    return config
+    return dict(config)  # a plain dict, not the DBConfig TypedDict: ops/backup.py reads it by str keys
 
 
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Every path that sets a password goes through cehours.access.services.password_set, which applies these.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # 等保 2.0 第三级 口令复杂度: characters from at least 3 of 4 classes, and the length rule (10, as
+    # before; the baseline asks at least 8). It replaces Django's MinimumLengthValidator, whose
+    # message has no Chinese translation in Django 5.2 and would only say the length twice.
+    {"NAME": "cehours.access.passwords.ComplexityValidator", "OPTIONS": {"min_length": 10, "min_classes": 3}},
+]
+# axes' lockout check first (it refuses before the password is even checked), then Django's own.
+AUTHENTICATION_BACKENDS = [
+    "cehours.access.signin.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -112,13 +157,18 @@ USE_TZ = True
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media-not-public/"
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+# Exchange files and attendee lists; the request-body cap allows this plus the form (cehours.web.uploads).
+CEHOURS_MAX_UPLOAD_BYTES = env_int("CEHOURS_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Evidence is encrypted with a key derived from the field key before it touches the disk.
+    "default": {"BACKEND": "cehours.ops.storage.EncryptedFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Pages work straight from the package too (tests, `runserver`), without collectstatic.
@@ -129,17 +179,71 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 3600
+# Sessions (DESIGN §7): an absolute limit, an idle limit (cehours.access.middleware), and none outlives the browser.
+SESSION_COOKIE_AGE = env_int("CEHOURS_SESSION_MAX_HOURS", 8, minimum=1) * 3600
+CEHOURS_SESSION_IDLE_MINUTES = env_int("CEHOURS_SESSION_IDLE_MINUTES", 30, minimum=1)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Personal API tokens lapse after this many days.
+CEHOURS_TOKEN_DAYS = env_int("CEHOURS_TOKEN_DAYS", 90, minimum=1)
+
+# Failed sign-ins (django-axes): 5 for one account or 20 from one address within 15 minutes stop
+# sign-ins for 15 minutes. axes counts per username and per address ("either"); the callable limit
+# gives each its own number. A refused attempt during a lockout does not extend it or count again,
+# so a lockout is one audit event (cehours.access.signals), not one per attempt.
+CEHOURS_LOGIN_FAILURES_PER_ACCOUNT = env_int("CEHOURS_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
+CEHOURS_LOGIN_FAILURES_PER_ADDRESS = env_int("CEHOURS_LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
+CEHOURS_LOGIN_LOCKOUT_MINUTES = env_int("CEHOURS_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = "cehours.access.signin.failure_limit"
+AXES_COOLOFF_TIME = timedelta(minutes=CEHOURS_LOGIN_LOCKOUT_MINUTES)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False  # else one's own good sign-in would wipe the address's count of guesses
+AXES_LOCKOUT_CALLABLE = "cehours.web.account.locked_out"
+AXES_CLIENT_IP_CALLABLE = "cehours.access.signin.client_address"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit trail already
+AXES_VERBOSE = False
+# The second factor: TOTP (RFC 6238) through django-otp; who needs it is cehours.access.signin's.
+OTP_TOTP_ISSUER = "丽水市继续教育学时平台"
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HSTS only where the site is served over HTTPS (SECURE_COOKIES=true says so).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000) if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SESSION_COOKIE_SECURE
+# No inline script or style anywhere (tests/ops/test_headers.py greps the templates); views that
+# send their own policy (evidence files: a sandbox) keep it, django-csp does not overwrite it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+    },
+}
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
+# Personal data (DESIGN §7): lookups by full ID number that miss, per caller and hour, before 429;
+# and the distinct people per caller and hour above which /privacy/reads/ flags the caller.
+LOOKUP_MISSES_PER_HOUR = env_int("CEHOURS_LOOKUP_MISSES_PER_HOUR", 30, minimum=1)
+READS_FLAG_PEOPLE_PER_HOUR = env_int("CEHOURS_READS_FLAG_PEOPLE_PER_HOUR", 50, minimum=1)
+
+# No full ID number in any log line: every handler masks them (gunicorn's own logs: `serve`).
+# Django's default handlers (console under DEBUG, mail_admins, django.server) carry no mask, so its
+# loggers are sent through the masked handler instead.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_id_numbers": {"()": "cehours.privacy.logfilter.MaskIdNumbers"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_id_numbers"]}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }

@@ -80,6 +80,10 @@ KINDS: dict[str, Kind] = {
     "eval_city": Kind(Role.EVALUATOR),
     "eval_qingtian": Kind(Role.EVALUATOR, county="qingtian"),
     "provider": Kind(Role.PROVIDER),
+    # 等保 三权分立: three administrators, each with one duty.
+    "system_admin": Kind(Role.SYSTEM_ADMIN),
+    "security_admin": Kind(Role.SECURITY_ADMIN),
+    "audit_admin": Kind(Role.AUDIT_ADMIN),
     "nurse": Kind(person="nurse"),
     "teacher": Kind(person="teacher"),
     "stranger": Kind(),
@@ -124,8 +128,18 @@ MAY = {
     Action.MANAGE_SYSTEMS: lambda k: k.role == Role.HR_ADMIN,
     Action.IMPORT_DATA: lambda k: k.role == Role.HR_ADMIN,
     Action.EXPORT_DATA: lambda k: k.role == Role.HR_ADMIN,
-    Action.READ_AUDIT: lambda k: k.role == Role.HR_ADMIN or (k.role == Role.REVIEWER and _level(k) >= 2),
-    Action.MANAGE_ACCOUNTS: lambda k: k.role == Role.HR_ADMIN and _city_body(k),
+    Action.READ_AUDIT: lambda k: (
+        k.role in (Role.HR_ADMIN, Role.AUDIT_ADMIN) or (k.role == Role.REVIEWER and _level(k) >= 2)
+    ),
+    # 等保 三权分立: accounts are the system administrator's, grants the security administrator's.
+    Action.MANAGE_ACCOUNTS: lambda k: k.role == Role.SYSTEM_ADMIN,
+    Action.MANAGE_GRANTS: lambda k: k.role == Role.SECURITY_ADMIN,
+    # PIPL 第五十一条: who read whose personal data is the audit administrator's to review.
+    Action.READ_ACCESS_LOG: lambda k: k.role == Role.AUDIT_ADMIN,
+    # 第四条, R12d: the city HR bureau (市人力社保局) sets the rules: level 3, or its city-wide administrators.
+    Action.EDIT_RULES: lambda k: (
+        ((k.role == Role.REVIEWER and _level(k) == 3) or k.role == Role.HR_ADMIN) and _city_body(k)
+    ),
 }
 # What a person does with their own rows (their record, declarations, evidence, audit events).
 OWN = {Action.VIEW_PERSON, Action.EVALUATE, Action.VIEW_EVIDENCE, Action.DECLARE, Action.READ_AUDIT}
@@ -189,7 +203,8 @@ def expected(kind_name: str, user, action: Action, model, place: Place) -> bool:
     if label == "declarations.spotcheckitem":
         return place.drawn_by == user and _inside(kind, place)
     if label == "audit.auditevent":
-        if not (kind.county or kind.series or kind.unit) and (kind.role == Role.HR_ADMIN or _level(kind) == 3):
+        city_wide_readers = (Role.HR_ADMIN, Role.AUDIT_ADMIN)  # the audit administrator reads the whole trail
+        if not (kind.county or kind.series or kind.unit) and (kind.role in city_wide_readers or _level(kind) == 3):
             return True
         return any(_inside(kind, grant) for grant in place.actor_grants)
     raise AssertionError(label)

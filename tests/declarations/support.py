@@ -24,6 +24,14 @@ def today() -> date:
     return timezone.localdate()
 
 
+def _own_day(person: Person, days: int) -> date:
+    """The end of a span of days that none of the person's earlier declarations used, this year."""
+    now = today()
+    first = date(now.year, 1, 1) + timedelta(days=days - 1)
+    taken = sum((d.end_on - d.start_on).days + 1 for d in Declaration.objects.filter(person=person))
+    return max(first, now - timedelta(days=taken))
+
+
 def pdf_bytes(tag: str | None = None) -> bytes:
     """A small PDF; each call differs unless the same tag is given (the same tag = the same file)."""
     tag = tag or f"unique-{next(_serial)}"
@@ -73,8 +81,13 @@ def declare(
     submit: bool = True,
     end_on: date | None = None,
 ) -> Declaration:
-    """A declaration made by the person themself through the services, ending today unless told."""
-    end_on = end_on or today()
+    """A declaration made by the person themself through the services.
+
+    Unless told, each declaration ends on a day of its own this year (today, yesterday, …): R12a
+    holds a person to 6 offline hours a day across all their records, so two day-long trainings on
+    one day could not both be approved (tests/ledger/test_every_path_checked.py proves that).
+    """
+    end_on = end_on or _own_day(person, days)
     declaration = declaration_create(
         person=person,
         by=person.user,

@@ -284,14 +284,22 @@ def test_r16_2_evidence_cannot_be_added_once_submitted(cast):
     assert submitted.evidence.count() == 1
 
 
-def test_r16_2_a_years_declarations_close_after_the_rule_sets_deadline(cast):
+def test_r16_2_with_the_deadline_option_on_a_years_declarations_close_after_it(cast):
     nurse = cast["nurse"]
-    old_year = today().year - 2  # 31 December + 90 days (the regulation's default) is long past
+    old_year = today().year - 2  # 31 December + 90 days is long past
     draft = declare(nurse, end_on=date(old_year, 6, 1), submit=False)
+    # The regulation sets no deadline (DESIGN §2: off by default); city HR turns one on as a rule version.
+    RuleVersionRecord.objects.create(
+        code="测试〔2020〕1号",
+        issuing_level="city",
+        effective_from=date(2020, 1, 1),
+        values={"declaration_deadline_days": 90},
+    )
     with pytest.raises(DeclarationError) as caught:
         declaration_submit(declaration=draft, by=nurse.user)
     deadline = date(old_year, 12, 31) + timedelta(days=90)
-    assert caught.value.message == f"{old_year}年度的线下学习申报已于 {deadline} 截止"
+    assert caught.value.message.startswith(f"{old_year}年度的线下学习申报已于 {deadline} 截止")
+    assert "线下学习申报截止" in caught.value.message  # names the rule that closed it
     draft.refresh_from_db()
     assert draft.status == "draft"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -351,3 +351,19 @@ def test_r9_a_person_and_a_reviewer_cannot_reach_the_seminar_pages(client, cast,
         assert client.post(f"/seminars/{project.pk}/decide/", {"approve": "1"}).status_code == 403
     project.refresh_from_db()
     assert project.status == "filed" and project.hr_approved_at is None
+
+
+def test_r12c_hours_enter_only_after_the_seminars_last_day_and_the_list_waits(cast, seminar_staff):
+    """DESIGN §2: an attendee list may be handed in early; the hours enter once the seminar is over."""
+    start = today() + timedelta(days=30)
+    project = seminar_register_approved(
+        by=seminar_staff["hr"], provider=seminar_staff["provider"], name="下月研修班", organiser="浙江省卫健委",
+        level="provincial", series=Series.objects.get(code="health"), approval_document="浙人社发〔2026〕99号",
+        year=start.year, start_on=start, end_on=start + timedelta(days=2),
+    )  # fmt: skip
+    rows = read_table("a.csv", _csv([(cast["nurse"].id_number, "王护士")]), [])
+    submitted = attendees_submit(project=project, by=seminar_staff["provider"], rows=rows)
+    with pytest.raises(DeclarationError, match="结束后方可登记学时"):
+        attendees_check(attendees=submitted, by=seminar_staff["hr"], register=True)
+    assert AttendeeList.objects.get(pk=submitted.pk).status == AttendeeList.SUBMITTED
+    assert not LedgerEntry.objects.filter(source=Source.SEMINAR).exists()

@@ -46,12 +46,14 @@ def on_postgresql() -> bool:
 class SeparateDatabase:
     """A migrated, empty database and the environment that points `cehours` at it."""
 
-    def __init__(self, data_dir: Path, *, migrate: bool = True):
+    def __init__(self, data_dir: Path, *, migrate: bool = True, env: dict[str, str] | None = None):
+        """`env`: extra variables for every command, the first migrate included (a field key, say)."""
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         self.script = cehours_script()
         self.env = {k: v for k, v in os.environ.items() if k not in _PRIVATE}
         self.env["CEHOURS_DATA_DIR"] = str(data_dir)
+        self.env.update(env or {})
         self.env["PYTHONUNBUFFERED"] = "1"
         self._server_url = None
         self.name = None

@@ -15,10 +15,11 @@ PostgreSQL database) wait at a file barrier and then call the intake service tog
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -53,7 +54,7 @@ WORKER = """
 import json, os, time
 from datetime import date
 from pathlib import Path
-from cehours.integration.intake import records_intake
+from cehours.integration.services import records_intake
 from cehours.integration.models import ConnectedSystem
 
 job = json.loads(open(os.environ["JOB"]).read())
@@ -132,6 +133,10 @@ def parse(record: dict) -> ParsedRecord:
     return parsed
 
 
+_FIRST_TRAINING_DAY = date(2019, 1, 1)
+_training_windows = itertools.count()
+
+
 def make_records(rng: random.Random, prefix: str, people: list[tuple[str, str]], count: int) -> list[dict]:
     records = []
     for i in range(count):
@@ -147,9 +152,11 @@ def make_records(rng: random.Random, prefix: str, people: list[tuple[str, str]],
                 category=rng.choice(["professional", "general_public"]),
             )
         elif kind == 1:
-            day = rng.randrange(1, 20)
+            # Each training gets days of its own: R12a caps a person's offline hours per calendar
+            # day across records, and these tests count exact totals, not the cap.
+            start = _FIRST_TRAINING_DAY + timedelta(days=3 * next(_training_windows))
             record = offline(
-                sid, number, name, f"2025-03-{day:02d}", f"2025-03-{day + 2:02d}", str(rng.randrange(1, 30))
+                sid, number, name, start.isoformat(), (start + timedelta(days=2)).isoformat(), str(rng.randrange(1, 18))
             )
         elif kind == 2:
             record = seminar(sid, number, name, rng.choice(["national", "provincial", "municipal"]))

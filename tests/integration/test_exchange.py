@@ -25,8 +25,8 @@ from openpyxl import Workbook, load_workbook
 from cehours.audit.models import AuditEvent
 from cehours.demo import synthetic_credit_code
 from cehours.integration.exchange import ExchangeError, export_hours
-from cehours.integration.intake import records_intake
 from cehours.integration.models import ConnectedSystem
+from cehours.integration.services import records_intake
 from cehours.ledger.models import LedgerEntry, PersonYearTotal, Source
 from cehours.ledger.services import entry_register, entry_reverse
 from cehours.people.crypto import id_number_hash

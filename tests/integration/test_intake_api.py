@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cehours.audit.models import AuditEvent
 from cehours.integration.keys import key_revoke
+from cehours.integration.records import CONTENT_FIELDS, MAX_LENGTHS, MAX_MINUTES
 from cehours.ledger.models import LedgerEntry, PersonYearTotal, Source
 from cehours.ledger.services import totals_rebuild
 from cehours.people.crypto import id_number_hash
@@ -674,3 +675,53 @@ def test_reading_back_needs_the_source_record_id_and_a_key(client, key):
     assert missing.status_code == 422
     assert missing.json()["errors"][0]["field"] == "source_record_id"
     assert client.get(RECORDS_URL, {"source_record_id": "x"}).status_code == 401
+
+
+# the documented record
+
+
+def _openapi(client) -> dict:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json()["components"]["schemas"]
+
+
+def test_openapi_describes_every_field_of_a_record_with_the_bounds_intake_enforces(client):
+    schemas = _openapi(client)
+    assert schemas["BatchIn"]["properties"]["records"]["items"] == {"$ref": "#/components/schemas/RecordIn"}
+    variants = {ref["$ref"].rsplit("/", 1)[1] for ref in schemas["RecordIn"]["oneOf"]}
+    assert schemas["RecordIn"]["discriminator"]["propertyName"] == "activity"
+    documented: set[str] = {"source_record_id"}
+    for name in variants:
+        properties = schemas[name]["properties"]
+        assert all(p.get("description") for p in properties.values()), name
+        documented |= set(properties)
+        for field, bound in MAX_LENGTHS.items():
+            text = properties[field].get("anyOf", [properties[field]])[0]
+            assert text["maxLength"] == bound, (name, field)
+    assert documented >= set(CONTENT_FIELDS)
+    online_minutes = schemas["OnlineCourseRecord"]["properties"]["minutes"]
+    assert (online_minutes["minimum"], online_minutes["maximum"]) == (1, MAX_MINUTES)
+    assert set(schemas["Category"]["enum"]) == {"general_public", "industry_public", "professional"}
+    assert set(schemas["SeminarLevel"]["enum"]) == {"national", "provincial", "municipal"}
+    # Every code a record's error can carry is in the one documented enumeration.
+    code = schemas["RecordErrorOut"]["properties"]["code"]
+    assert {"conflict", "name_mismatch", "category_not_allowed"} <= set(schemas[code["$ref"].rsplit("/", 1)[1]]["enum"])
+
+
+def test_a_record_breaking_the_documented_schema_is_rejected_alone(client, key, make_person):
+    person = make_person()
+    good = online("schema-good", person.id_number, person.name)
+    bad = {**online("schema-bad", person.id_number, person.name), "minutes": MAX_MINUTES + 1}
+    body = post_batch(client, key, [bad, good]).json()
+    assert [r["status"] for r in body["results"]] == ["rejected", "created"]
+    assert [(e["field"], e["code"]) for e in body["results"][0]["errors"]] == [("minutes", "out_of_range")]
+
+
+def test_a_record_that_is_not_an_object_refuses_the_body_and_names_it(client, key, make_person):
+    person = make_person()
+    before = ledger_state()
+    response = post_batch(client, key, [online("obj-1", person.id_number, person.name), "obj-2"])
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("records.1", "invalid")]
+    assert ledger_state() == before

@@ -17,8 +17,8 @@ import pytest
 from openpyxl import load_workbook
 
 from cehours.audit.models import AuditEvent
-from cehours.integration.intake import records_intake
 from cehours.integration.models import ConnectedSystem, SystemKey
+from cehours.integration.services import records_intake
 from cehours.ledger.models import LedgerEntry
 
 from ..conftest import PASSWORD

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cehours.integration.records import ParsedRecord, RecordError, fingerprint, parse_record
+from cehours.errors import ErrorCode
+from cehours.integration.records import ParsedRecord, fingerprint, parse_record
 from cehours.rules.ruleset import RuleSet
 
 from .support import new_id_number, offline, online, other, seminar
@@ -103,13 +104,13 @@ def test_every_problem_of_a_record_is_reported_at_once_with_a_chinese_message():
     assert isinstance(result, list)
     found = {(p.field, p.code) for p in result}
     assert {
-        ("source_record_id", RecordError.REQUIRED),
-        ("name", RecordError.REQUIRED),
-        ("title", RecordError.REQUIRED),
-        ("id_number", RecordError.REQUIRED),
-        ("category", RecordError.INVALID),
-        ("completed_on", RecordError.INVALID),
-        ("minutes", RecordError.REQUIRED),
+        ("source_record_id", ErrorCode.REQUIRED),
+        ("name", ErrorCode.REQUIRED),
+        ("title", ErrorCode.REQUIRED),
+        ("id_number", ErrorCode.REQUIRED),
+        ("category", ErrorCode.INVALID),
+        ("completed_on", ErrorCode.INVALID),
+        ("minutes", ErrorCode.REQUIRED),
     } <= found
     for problem in result:
         assert problem.message.startswith(f"{problem.field}：")
@@ -178,3 +179,12 @@ def test_fingerprint_ignores_how_the_hours_are_written():
 def test_fingerprint_changes_when_the_content_changes(change):
     record = online("s", ID, "王芳")
     assert fingerprint({**record, **change}) != fingerprint(record)
+
+
+@pytest.mark.parametrize("field", ["category", "activity", "seminar_level"])
+@pytest.mark.parametrize("value", [{"a": 1}, ["professional"], 7])
+def test_a_choice_sent_as_an_object_or_a_list_is_invalid_not_a_crash(field, value):
+    record = {**seminar("s-1", new_id_number(), "王芳", "national"), field: value}
+    problems = parse_record(record, rules_on=lambda day: RuleSet(), today=date(2026, 6, 30))
+    assert isinstance(problems, list)
+    assert (field, ErrorCode.INVALID) in [(p.field, p.code) for p in problems]

@@ -126,8 +126,10 @@ def test_bad_registration_names_the_field_and_changes_nothing(make_person, field
 def test_the_same_source_record_registers_once(make_person):
     person = make_person()
     _register(person, source_system="prov", source_record_id="A-1")
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(LedgerError) as caught:
         _register(person, source_system="prov", source_record_id="A-1")
+    assert (caught.value.field, caught.value.code) == ("source_record_id", "conflict")
+    assert LedgerEntry.objects.filter(source_system="prov", source_record_id="A-1").count() == 1
     assert PersonYearTotal.objects.get(person=person, year=2025).professional == Decimal("6.0")
 
 

@@ -1,4 +1,4 @@
-"""Staff grants and personal API tokens."""
+"""Staff grants, personal API tokens and the sign-in state of accounts."""
 
 from __future__ import annotations
 
@@ -17,12 +17,19 @@ class Role(models.TextChoices):
     HR_ADMIN = "hr_admin", "人力社保部门管理员"
     EVALUATOR = "evaluator", "评委会"
     PROVIDER = "provider", "继续教育基地/培训机构"
+    # 等保 2.0 第三级 三权分立: accounts, grants and the audit trail are three administrators' duties.
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDIT_ADMIN = "audit_admin", "审计管理员"
 
 
 # Roles whose grant lets the holder read the people (and their hours) inside the grant's scope.
 PERSON_READING_ROLES = frozenset(
     {Role.UNIT_STAFF, Role.REVIEWER, Role.INDUSTRY_AUTHORITY, Role.HR_ADMIN, Role.EVALUATOR}
 )
+
+# No one holds two of these (等保 三权分立): each watches what the others do.
+SEPARATED_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 
 
 class Grant(models.Model):
@@ -75,8 +82,27 @@ class ApiToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens")
     token_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField("前缀", max_length=12)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    # A token is a standing credential: it lapses on its own (CEHOURS_TOKEN_DAYS) even if nobody revokes it.
+    expires_at = models.DateTimeField("到期时间")
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "个人接口令牌"
+
+
+class AccountState(models.Model):
+    """What the sign-in flow needs to know about an account beyond Django's user row.
+
+    `must_change_password` is set when someone else chose the password (create-staff, the demo, an
+    administrator's reset): the holder must replace it at the next sign-in, so nobody else knows it.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="account_state", verbose_name="账号"
+    )
+    must_change_password = models.BooleanField("须修改密码", default=False)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "账号状态"

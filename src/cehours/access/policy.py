@@ -66,7 +66,10 @@ class Action(models.TextChoices):
     IMPORT_DATA = "import_data", "导入数据"
     EXPORT_DATA = "export_data", "导出数据"
     READ_AUDIT = "read_audit", "查阅审计记录"
-    MANAGE_ACCOUNTS = "manage_accounts", "管理账号与授权"
+    MANAGE_ACCOUNTS = "manage_accounts", "管理账号"
+    MANAGE_GRANTS = "manage_grants", "管理授权与访问策略"
+    READ_ACCESS_LOG = "read_access_log", "查阅个人信息访问记录"
+    EDIT_RULES = "edit_rules", "录入学时规则版本"
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,16 @@ POLICY: dict[Action, tuple[Allow, ...]] = {
     Action.MANAGE_SYSTEMS: (_allow(Role.HR_ADMIN),),
     Action.IMPORT_DATA: (_allow(Role.HR_ADMIN),),
     Action.EXPORT_DATA: (_allow(Role.HR_ADMIN),),
-    Action.READ_AUDIT: (_allow(Role.HR_ADMIN), _allow(Role.REVIEWER, min_level=2)),
-    Action.MANAGE_ACCOUNTS: (_allow(Role.HR_ADMIN, city_wide=True),),
+    Action.READ_AUDIT: (_allow(Role.HR_ADMIN), _allow(Role.REVIEWER, min_level=2), _allow(Role.AUDIT_ADMIN)),
+    # 等保 三权分立: accounts are the system administrator's, grants the security administrator's,
+    # and the audit administrator reads the whole trail (above); services.grant_create keeps them apart.
+    Action.MANAGE_ACCOUNTS: (_allow(Role.SYSTEM_ADMIN, city_wide=True),),
+    Action.MANAGE_GRANTS: (_allow(Role.SECURITY_ADMIN, city_wide=True),),
+    # PIPL 第五十一条 / 等保 安全审计: who read whose personal data is the audit administrator's to review.
+    Action.READ_ACCESS_LOG: (_allow(Role.AUDIT_ADMIN, city_wide=True),),
+    # R12d / 第四条: the rule versions are the city HR bureau's (市人力社保局, level 3) to enter, as are
+    # the provincial ones it transcribes; a county body's grant does not reach the whole city's rules.
+    Action.EDIT_RULES: (_allow(Role.REVIEWER, min_level=3, city_wide=True), _allow(Role.HR_ADMIN, city_wide=True)),
 }
 
 # Actions a person takes on their own rows (their record, declarations, evidence, audit events).
@@ -129,7 +140,10 @@ DENIED_MESSAGES: dict[Action, str] = {
     Action.MANAGE_SYSTEMS: "只有人力社保部门管理员可以管理其范围内的对接系统",
     Action.IMPORT_DATA: "只有人力社保部门管理员可以导入数据",
     Action.EXPORT_DATA: "只有人力社保部门管理员可以导出学时交换文件",
-    Action.MANAGE_ACCOUNTS: "只有市人力社保局管理员可以管理账号与授权",
+    Action.MANAGE_ACCOUNTS: "只有系统管理员可以管理账号",
+    Action.MANAGE_GRANTS: "只有安全管理员可以管理授权与访问策略",
+    Action.READ_ACCESS_LOG: "只有审计管理员可以查阅个人信息访问记录",
+    Action.EDIT_RULES: "只有市人力社保局（三级管理权限或全市人力社保部门管理员）可以录入学时规则版本",
 }
 
 
@@ -252,9 +266,10 @@ def _catalogue_inside(grant: Grant, user, action: Action) -> Q:
 
 
 def _audit_inside(grant: Grant, user, action: Action) -> Q:
-    """R21: superiors read what the staff inside their scope did; the city level reads everything."""
+    """R21: superiors read what the staff inside their scope did; the city level and the audit
+    administrator (等保 审计管理员) read everything."""
     if not (grant.county_id or grant.series_id or grant.unit_id) and (
-        grant.role == Role.HR_ADMIN or grant_level(grant) >= 3
+        grant.role in (Role.HR_ADMIN, Role.AUDIT_ADMIN) or grant_level(grant) >= 3
     ):
         return Q()
     inside = Q()

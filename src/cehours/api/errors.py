@@ -7,19 +7,11 @@ is for people.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from ninja.errors import ValidationError
 
-
-class ErrorCode(StrEnum):
-    REQUIRED = "required"
-    INVALID = "invalid"
-    OUT_OF_RANGE = "out_of_range"
-    INVALID_ID_NUMBER = "invalid_id_number"
-    NOT_FOUND = "not_found"
-    UNAUTHENTICATED = "unauthenticated"
-    FORBIDDEN = "forbidden"
+# The codes are the platform's one enumeration (cehours/errors.py), shared with the record parser;
+# importable from here as before.
+from cehours.errors import ErrorCode
 
 
 class ApiInputError(Exception):

@@ -8,6 +8,8 @@ from ninja import Field, Query, Router, Schema
 from cehours.ledger.selectors import FIGURE_CATEGORIES, person_compliance, person_eligibility, person_entries
 from cehours.people.models import Person
 from cehours.people.selectors import person_by_id_number
+from cehours.privacy.models import ReadAction
+from cehours.privacy.services import LookupLimited, record_lookup, refuse_if_over_limit
 from cehours.rules.hours import format_hours
 from cehours.rules.identifiers import InvalidIdentifier
 
@@ -18,15 +20,24 @@ router = Router(tags=["people"])
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
 MAX_SPAN = 30
-ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
-def _person(request, id_number: str) -> Person:
-    """The one lookup every endpoint here uses: scope first; out of scope looks exactly like unknown."""
+def _person(request, id_number: str, action: ReadAction) -> Person:
+    """The one lookup every endpoint here uses: scope first; out of scope looks exactly like unknown.
+
+    Throttled and recorded (cehours.privacy): a caller who missed too many ID numbers in the last
+    hour is refused every lookup (429), so the masked number cannot be reversed by trying them all.
+    """
+    try:
+        refuse_if_over_limit(request, action)
+    except LookupLimited as exc:
+        raise ApiInputError(exc.field, exc.message, ErrorCode.RATE_LIMITED, status=429) from None
     try:
         person = person_by_id_number(request.auth, id_number)
-    except InvalidIdentifier as exc:
+    except InvalidIdentifier as exc:  # a malformed number reveals nobody: not a miss
         raise ApiInputError("id_number", f"id_number：{exc}", ErrorCode.INVALID_ID_NUMBER) from exc
+    record_lookup(request, action, person)
     if person is None:
         raise ApiInputError("id_number", "未找到该人员，或不在您的查询范围内", ErrorCode.NOT_FOUND, status=404)
     return person
@@ -58,7 +69,7 @@ def compliance(request, id_number: str, query: Query[ComplianceQuery]):
         raise ApiInputError("from", "from：起始年度不能晚于截止年度", ErrorCode.OUT_OF_RANGE)
     if to_year - from_year >= MAX_SPAN:
         raise ApiInputError("from", f"from：一次最多查询 {MAX_SPAN} 个年度", ErrorCode.OUT_OF_RANGE)
-    person = _person(request, id_number)
+    person = _person(request, id_number, ReadAction.API_COMPLIANCE)
     rows = person_compliance(person, from_year, to_year)
     return {
         "person": _person_ref(person, request.auth),
@@ -81,7 +92,7 @@ def eligibility(request, id_number: str, query: Query[EligibilityQuery]):
         raise ApiInputError("since_year", "since_year：取得现职称年份不能晚于申报年度", ErrorCode.OUT_OF_RANGE)
     if query.since_year is not None and query.application_year - query.since_year > 40:
         raise ApiInputError("since_year", "since_year：取得现职称年份不能早于申报年度40年以上", ErrorCode.OUT_OF_RANGE)
-    person = _person(request, id_number)
+    person = _person(request, id_number, ReadAction.API_ELIGIBILITY)
     result = person_eligibility(
         person,
         application_year=query.application_year,
@@ -115,7 +126,7 @@ def entries(request, id_number: str, query: Query[EntriesQuery]):
     """The ledger entries behind a figure, newest first, reversals included."""
     if query.figure is not None and query.figure not in FIGURE_CATEGORIES:
         raise ApiInputError("figure", f"figure：取值应为 {', '.join(FIGURE_CATEGORIES)} 之一")
-    person = _person(request, id_number)
+    person = _person(request, id_number, ReadAction.API_ENTRIES)
     return [
         {
             "id": e.pk,

@@ -1,4 +1,4 @@
-"""Audit events, chained by SHA-256 so that an edited or deleted event is detectable."""
+"""Audit events, chained by HMAC-SHA256 under a key kept apart from the database, and the chain's head."""
 
 from __future__ import annotations
 
@@ -8,8 +8,18 @@ from django.db import models
 from cehours.access.querysets import RestrictedQuerySet
 
 
+class ChainVersion(models.IntegerChoices):
+    """How an event's digest was computed. Stored per event so that events written before the
+    chain had a key still verify by their own rule, while nothing after them may use it."""
+
+    SHA256 = 1, "SHA-256（无密钥，升级前的旧事件）"
+    HMAC_SHA256 = 2, "HMAC-SHA256（审计密钥）"
+
+
 class AuditEvent(models.Model):
-    """One change or decision: who, what, when, from where, before and after (R21)."""
+    """One change or decision: who, what, when, from where, before and after (R21).
+
+    Append-only: database triggers refuse UPDATE and DELETE (see triggers.py)."""
 
     seq = models.BigIntegerField("序号", unique=True)
     at = models.DateTimeField("时间")
@@ -27,6 +37,10 @@ class AuditEvent(models.Model):
     via = models.CharField("途径", max_length=8)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    chain_version = models.PositiveSmallIntegerField(
+        "链版本", choices=ChainVersion.choices, default=ChainVersion.HMAC_SHA256
+    )
+    key_id = models.CharField("密钥标识", max_length=16, blank=True, default="")
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -40,7 +54,10 @@ class AuditEvent(models.Model):
 
 
 class AuditHead(models.Model):
-    """The chain's tip, one row. Locking it serialises appends on every database."""
+    """The chain's tip, one row. Locking it serialises appends on every database.
+
+    It stays updatable (the append path moves it); a reset head hides nothing from an anchor
+    taken earlier and kept off the host (`cehours audit-anchor`)."""
 
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)

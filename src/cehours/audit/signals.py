@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
 from .services import audit_record
@@ -19,15 +19,5 @@ def _logged_out(sender, request, user, **kwargs):
         audit_record(actor=user, action="auth.logged_out", object_type="user", object_id=user.pk)
 
 
-@receiver(user_login_failed)
-def _login_failed(sender, credentials, request=None, **kwargs):
-    # The attempted username only; never the password.
-    username = str(credentials.get("username", ""))[:150]
-    audit_record(
-        actor=None,
-        actor_label=f"anonymous:{username}",
-        action="auth.login_failed",
-        object_type="user",
-        object_id="",
-        after={"username": username},
-    )
+# Failed sign-ins are not written here one by one (anyone could flood the chain with them): django-axes
+# counts them, and cehours.access.signals records one "auth.locked_out" event per lockout.

@@ -1,10 +1,13 @@
-"""Checking proof files by their content, not their name (PDF, JPEG, PNG; at most 10 MB)."""
+"""Checking proof files by their content, not their name (PDF, JPEG, PNG; at most 10 MB, 10 per declaration)."""
 
 from __future__ import annotations
 
 import hashlib
 
 from django.conf import settings
+
+# A declaration needs a few proofs, not a store of files: bounds the disk one account can fill (DESIGN §7).
+MAX_FILES_PER_DECLARATION = 10
 
 _SIGNATURES = (
     (b"%PDF-", "application/pdf", "pdf"),

@@ -311,9 +311,7 @@ class AttendeeList(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
     rows = models.JSONField("名单（[行号, 加密身份证号码, 姓名]）")
-    status = models.CharField(
-        "状态", max_length=16, default=Status.SUBMITTED, choices=Status.choices
-    )
+    status = models.CharField("状态", max_length=16, default=Status.SUBMITTED, choices=Status.choices)
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     checked_at = models.DateTimeField("审核时间", null=True, blank=True)
     report = models.JSONField("审核结果", default=list, blank=True)

@@ -68,11 +68,7 @@ def fraud_signals(declaration: Declaration, viewer=None) -> list[Evidence]:
 
 
 def evidence_visible(user, pk: int) -> Evidence | None:
-    return (
-        Evidence.objects.restrict(user, Action.VIEW_EVIDENCE).filter(pk=pk)
-        .select_related("declaration")
-        .first()
-    )
+    return Evidence.objects.restrict(user, Action.VIEW_EVIDENCE).filter(pk=pk).select_related("declaration").first()
 
 
 def notices_for(user, limit: int = 10) -> list[Notice]:

@@ -14,7 +14,7 @@ from cehours.access.policy import Action, grants_for, require
 from cehours.audit.services import audit_record
 from cehours.ledger.models import LedgerEntry, Source
 from cehours.ledger.rulesets import rules_on
-from cehours.ledger.services import entry_register
+from cehours.ledger.services import NewEntry, Outcome, entries_register_bulk
 from cehours.people.crypto import decrypt_id_number, encrypt_id_number, id_number_hash
 from cehours.people.models import Person, Series
 from cehours.rules.conversion import seminar_hours
@@ -211,7 +211,7 @@ def _attendee_outcomes(attendees: AttendeeList, system: str) -> list[tuple[int, 
         ).values_list("source_record_id", flat=True)
     )
     seen: set[int] = set()
-    outcomes = []
+    outcomes: list[tuple[int, str, str, Person | None]] = []
     for number, id_number, name in rows:
         person = people.get(id_number_hash(id_number))
         if person is None:
@@ -244,24 +244,42 @@ def attendees_check(*, attendees: AttendeeList, by, register: bool) -> list[tupl
         report = [(n, status, message or f"{hours} 学时") for n, status, message, _ in outcomes]
         if not register:
             return report
-        for _, status, _, person in outcomes:
-            if status != "created" or person is None:
-                continue
-            entry_register(
-                person=person,
-                category=Category.PROFESSIONAL,
-                hours=hours,
-                source=Source.SEMINAR,
-                title=f"高研班：{project.name}",
-                completed_on=project.end_on,
-                by=by,
-                activity_type="advanced_seminar",
-                start_on=project.start_on,
-                end_on=project.end_on,
-                source_system=system,
-                source_record_id=str(person.pk),
-                explanation=f"经批准的{project.get_level_display()}高研班认定 {hours} 专业科目学时（第十二条）",
+        if project.end_on >= timezone.localdate():
+            # DESIGN §2: 高研班 hours enter after the seminar's last day; the list waits until then.
+            raise DeclarationError(
+                "", f"高研班于 {project.end_on.isoformat()} 结束，结束后方可登记学时；名单已保存，届时再确认登记"
             )
+        attendees_in = [(i, person) for i, (_, status, _, person) in enumerate(outcomes) if person is not None]
+        registered = entries_register_bulk(
+            entries=[
+                NewEntry(
+                    person_id=person.pk,
+                    category=Category.PROFESSIONAL,
+                    hours=hours,
+                    source=Source.SEMINAR,
+                    title=f"高研班：{project.name}",
+                    completed_on=project.end_on,
+                    activity_type="advanced_seminar",
+                    start_on=project.start_on,
+                    end_on=project.end_on,
+                    source_system=system,
+                    source_record_id=str(person.pk),
+                    explanation=f"经批准的{project.get_level_display()}高研班认定 {hours} 专业科目学时（第十二条）",
+                    day_capped=True,
+                )
+                for _, person in attendees_in
+            ],
+            by=by,
+            audit_object_type="attendee_list",
+            audit_object_id=locked.pk,
+        )
+        for (i, _), outcome in zip(attendees_in, registered, strict=True):
+            # Another list of the same project may have registered the person since the match above.
+            if outcome.status == Outcome.DUPLICATE:
+                report[i] = (report[i][0], "duplicate", "已登记")
+            elif outcome.status == Outcome.REFUSED:
+                assert outcome.refusal is not None  # a REFUSED outcome always carries its refusal
+                report[i] = (report[i][0], "rejected", outcome.refusal.message)
         locked.status, locked.checked_by, locked.checked_at = AttendeeList.REGISTERED, by, timezone.now()
         locked.report = [list(row) for row in report]
         locked.save(update_fields=["status", "checked_by", "checked_at", "report"])

@@ -19,14 +19,15 @@ from cehours.access import policy
 from cehours.audit.services import actor_label_of, audit_record
 from cehours.errors import FieldError
 from cehours.ledger.models import LedgerEntry, Source
-from cehours.ledger.rulesets import rules_on
+from cehours.ledger.rulesets import rules_for_year, rules_on
 from cehours.ledger.services import entry_register, entry_reverse
 from cehours.people.models import Person
-from cehours.rules.catalogue import claim_hours
+from cehours.rules.catalogue import Formula, claim_hours
 from cehours.rules.review import NEEDS_REASON, REVIEWER_ACTIONS, Action, State, TransitionError, next_state
+from cehours.rules.ruleset import FIELD_SPECS, RuleSet
 
 from .catalogue import activity_rule, catalogue_for
-from .evidence import EvidenceError, inspect
+from .evidence import MAX_FILES_PER_DECLARATION, EvidenceError, inspect
 from .models import ActivityType, Declaration, DeclarationEvent, Evidence, IntegrityEntry, Notice
 
 
@@ -183,6 +184,10 @@ def evidence_add(*, declaration: Declaration, by, name: str, content: bytes) -> 
     except EvidenceError as exc:
         raise DeclarationError("file", str(exc)) from exc
     with transaction.atomic():
+        # Locked, so that two uploads at the same moment are counted one after the other.
+        list(Declaration.objects.select_for_update().filter(pk=declaration.pk).values_list("pk"))
+        if Evidence.objects.filter(declaration=declaration).count() >= MAX_FILES_PER_DECLARATION:
+            raise DeclarationError("file", f"每项申报最多上传 {MAX_FILES_PER_DECLARATION} 个证明材料文件")
         evidence = Evidence(
             declaration=declaration,
             original_name=(name or "")[:255],
@@ -202,8 +207,38 @@ def evidence_add(*, declaration: Declaration, by, name: str, content: bytes) -> 
     return evidence
 
 
-def _deadline(year: int) -> date:
-    return date(year, 12, 31) + timedelta(days=rules_on(date(year, 12, 31)).declaration_deadline_days)
+def _deadline(year: int, rules: RuleSet) -> date | None:
+    """The last day a year's offline learning may first be submitted, or None: R16.2 (第十六条) sets
+    no deadline, so there is one only where city HR turned `declaration_deadline_days` on."""
+    days = rules.declaration_deadline_days
+    return None if days is None else date(year, 12, 31) + timedelta(days=days)
+
+
+def _check_deadline(declaration: Declaration, action: Action) -> None:
+    """With a deadline on, a first submission must come by it. A claim a reviewer returned may
+    always be resubmitted within `resubmission_days` of the return (and until the deadline anyway):
+    the person is answering the reviewer, and a return just before the deadline must not close the
+    year on them."""
+    year = declaration.year
+    rules = rules_for_year(year, series=declaration.person.series_id)
+    deadline = _deadline(year, rules)
+    today = timezone.localdate()
+    if deadline is None or today <= deadline:
+        return
+    closed = (
+        f"{year}年度的线下学习申报已于 {deadline} 截止"
+        f"（规则“{FIELD_SPECS['declaration_deadline_days'].label}”为 {rules.declaration_deadline_days} 天）"
+    )
+    if action == Action.RESUBMIT and declaration.decided_at is not None:
+        until = timezone.localdate(declaration.decided_at) + timedelta(days=rules.resubmission_days)
+        if today <= until:
+            return
+        raise DeclarationError(
+            "",
+            f"{closed}；退回补充材料的申报可在退回后 {rules.resubmission_days} 天内（至 {until}）重新提交"
+            f"（规则“{FIELD_SPECS['resubmission_days'].label}”），现已逾期",
+        )
+    raise DeclarationError("", closed)
 
 
 def _person_move(declaration: Declaration, by, action: Action) -> Declaration:
@@ -218,8 +253,7 @@ def _person_move(declaration: Declaration, by, action: Action) -> Declaration:
         if action in (Action.SUBMIT, Action.RESUBMIT):
             if not locked.evidence.exists():
                 raise DeclarationError("file", "请先上传证明材料（PDF、JPEG 或 PNG）")
-            if timezone.localdate() > _deadline(locked.year):
-                raise DeclarationError("", f"{locked.year}年度的线下学习申报已于 {_deadline(locked.year)} 截止")
+            _check_deadline(locked, action)
             claim = declaration_preview(
                 person=locked.person,
                 activity=locked.activity_type,
@@ -307,7 +341,9 @@ def declaration_decide(*, declaration: Declaration, by, action: str, reason: str
 
 
 def register_hours(declaration: Declaration, by) -> LedgerEntry:
-    return entry_register(
+    """The approved claim into the ledger; where other records already fill its days (R12a across
+    sources) the ledger registers what still fits, and the declaration shows that figure and why."""
+    entry = entry_register(
         person=declaration.person,
         category=declaration.category,
         hours=declaration.hours,
@@ -321,7 +357,12 @@ def register_hours(declaration: Declaration, by) -> LedgerEntry:
         source_system="declaration",
         source_record_id=f"{declaration.pk}:{declaration.version}",
         explanation=declaration.explanation[:255],
+        day_capped=declaration.activity_type.formula == Formula.PER_DAY,
     )
+    if entry.hours != declaration.hours:
+        Declaration.objects.filter(pk=declaration.pk).update(hours=entry.hours, explanation=entry.explanation[:500])
+        declaration.hours, declaration.explanation = entry.hours, entry.explanation[:500]
+    return entry
 
 
 def registered_entry(declaration: Declaration) -> LedgerEntry | None:

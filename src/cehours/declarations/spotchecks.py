@@ -131,9 +131,9 @@ def spot_check_review(*, item: SpotCheckItem, by, outcome: str, reason: str) -> 
     if outcome == SpotCheckItem.OVERTURNED and not reason:
         raise DeclarationError("reason", "改判须填写理由，申报人和原审核人员将看到该理由")
     declaration = item.declaration
-    if item.spot_check.drawn_by_id != by.pk or policy.level_over(
-        by, policy.Action.SPOT_CHECK, declaration
-    ) < max(2, item.spot_check.level):
+    if item.spot_check.drawn_by_id != by.pk or policy.level_over(by, policy.Action.SPOT_CHECK, declaration) < max(
+        2, item.spot_check.level
+    ):
         raise policy.PolicyDenied(policy.Action.SPOT_CHECK, "该抽查项不在您的复审范围内")
     with transaction.atomic():
         locked = SpotCheckItem.objects.select_for_update().select_related("declaration").get(pk=item.pk)

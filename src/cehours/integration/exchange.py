@@ -13,19 +13,21 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from cehours.access.policy import Action, PolicyDenied, holds_place, reaches_everything, require
 from cehours.audit.services import audit_record
 from cehours.ledger.models import LedgerEntry, Source
-from cehours.people.crypto import decrypt_id_number, encrypt_id_number, id_number_hash
+from cehours.people.crypto import decrypt_id_number, id_number_hash
+from cehours.people.identity import stored_identity
 from cehours.people.models import County, Person, Series, Unit
 from cehours.rules.identifiers import InvalidIdentifier, mask_id_number, normalize_credit_code, normalize_id_number
 
-from .intake import MAX_BATCH, records_intake
 from .keys import system_save
 from .models import ConnectedSystem
 from .records import parse_record
+from .services import MAX_BATCH, records_intake
 
 HOURS_COLUMNS = [
     "source_record_id",
@@ -230,15 +232,15 @@ def import_hours(
     flush()
     if progress:
         progress(len(reports))
-    report = ImportReport(reports, dry_run)
+    summary = ImportReport(reports, dry_run)
     if not dry_run:
         audit_record(
             actor=user,
             action="exchange.hours_imported",
             object_type="ledger_entry",
-            after={s: report.count(s) for s in ("created", "duplicate", "rejected")},
+            after={s: summary.count(s) for s in ("created", "duplicate", "rejected")},
         )
-    return report
+    return summary
 
 
 def _person_problems(records: list[dict]) -> list[str | None]:
@@ -269,7 +271,7 @@ class _RosterRow:
 
     key: str
     errors: list[str]
-    existing: object | None = None
+    existing: Model | None = None
     identity: dict = field(default_factory=dict)  # fields only a new row gets
     wanted: dict = field(default_factory=dict)  # fields the roster decides
 
@@ -414,12 +416,7 @@ def import_people(*, rows, user, dry_run: bool, progress: Callable[[int], None] 
             errors.append(OUTSIDE_SCOPE)
         identity = {}
         if id_number and person is None:
-            identity = {
-                "name": name,
-                "id_number_encrypted": encrypt_id_number(id_number),
-                "id_number_hash": id_number_hash(id_number),
-                "id_number_masked": masked,
-            }
+            identity = {"name": name, **stored_identity(id_number).as_fields()}
         return _RosterRow(masked, errors, person, identity, wanted)
 
     def _person_inside(person: Person | None, wanted: dict) -> bool:

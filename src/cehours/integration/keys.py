@@ -71,9 +71,11 @@ def system_save(
                 "owner_series_id": owner.series_id if owner else None,
             },
         )
-        if not created and by is not None and not ConnectedSystem.objects.restrict(by, Action.MANAGE_SYSTEMS).filter(
-            pk=system.pk
-        ).exists():
+        if (
+            not created
+            and by is not None
+            and not ConnectedSystem.objects.restrict(by, Action.MANAGE_SYSTEMS).filter(pk=system.pk).exists()
+        ):
             raise SystemSetupError("code", "该系统代码已被占用，请换一个")
         before = None if created else _snapshot(system)
         system.name = name

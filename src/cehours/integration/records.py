@@ -1,7 +1,8 @@
 """Parsing one pushed learning record into what the ledger registers (R3, R12a–c). No Django here.
 
 Each record is checked on its own so that a bad record never spoils the good ones in its batch;
-every problem is reported with the field, a stable code and a Chinese message.
+every problem is reported with the field, a stable code (cehours.errors.ErrorCode, the API's one
+list of codes) and a Chinese message.
 """
 
 from __future__ import annotations
@@ -14,22 +15,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from cehours.errors import ErrorCode
 from cehours.rules.conversion import offline_training_hours, online_hours, seminar_hours
 from cehours.rules.hours import Category, to_hours
 from cehours.rules.identifiers import InvalidIdentifier, normalize_id_number
 from cehours.rules.ruleset import RuleSet, SeminarLevel
-
-
-class RecordError(StrEnum):
-    REQUIRED = "required"
-    INVALID = "invalid"
-    OUT_OF_RANGE = "out_of_range"
-    INVALID_ID_NUMBER = "invalid_id_number"
-    NAME_MISMATCH = "name_mismatch"
-    CONFLICT = "conflict"
-    CATEGORY_NOT_ALLOWED = "category_not_allowed"
-    INDUSTRY_NOT_ALLOWED = "industry_not_allowed"
-    DUPLICATE_IN_BATCH = "duplicate_in_batch"
 
 
 class Activity(StrEnum):
@@ -54,6 +44,8 @@ MAX_MINUTES = 100_000
 MAX_HOURS = Decimal("1000")
 MAX_TRAINING_DAYS = 366
 EARLIEST = date(1990, 1, 1)
+# Longest text per field, in characters as sent (the API's schema documents the same bounds).
+MAX_LENGTHS = {"source_record_id": 128, "name": 64, "title": 255, "provider": 128, "external_url": 500, "industry": 32}
 
 # The submitted fields that make a record's content; a resend must match them exactly.
 CONTENT_FIELDS = (
@@ -65,7 +57,7 @@ CONTENT_FIELDS = (
 @dataclass(frozen=True)
 class Problem:
     field: str
-    code: RecordError
+    code: ErrorCode
     message: str
 
     def as_dict(self) -> dict:
@@ -103,40 +95,40 @@ def _text(raw: Mapping, name: str, label: str, max_length: int, problems: list[P
     value = raw.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            problems.append(Problem(name, RecordError.REQUIRED, f"{name}：缺少{label}"))
+            problems.append(Problem(name, ErrorCode.REQUIRED, f"{name}：缺少{label}"))
         return ""
     if not isinstance(value, str):
-        problems.append(Problem(name, RecordError.INVALID, f"{name}：{label}应为文本"))
+        problems.append(Problem(name, ErrorCode.INVALID, f"{name}：{label}应为文本"))
         return ""
-    value = value.strip()
+    # Measured as sent, before the surrounding blanks are dropped: the bound the API documents.
     if len(value) > max_length:
-        problems.append(Problem(name, RecordError.OUT_OF_RANGE, f"{name}：{label}不能超过 {max_length} 个字符"))
+        problems.append(Problem(name, ErrorCode.OUT_OF_RANGE, f"{name}：{label}不能超过 {max_length} 个字符"))
         return ""
     if "\x00" in value:
         # PostgreSQL cannot store NUL in text: refuse it here rather than fail the whole batch.
-        problems.append(Problem(name, RecordError.INVALID, f"{name}：{label}不能含有空字符（\\x00）"))
+        problems.append(Problem(name, ErrorCode.INVALID, f"{name}：{label}不能含有空字符（\\x00）"))
         return ""
-    return value
+    return value.strip()
 
 
 def _date(raw: Mapping, name: str, label: str, problems: list[Problem], today: date, required: bool) -> date | None:
     value = raw.get(name)
     if value is None or value == "":
         if required:
-            problems.append(Problem(name, RecordError.REQUIRED, f"{name}：缺少{label}"))
+            problems.append(Problem(name, ErrorCode.REQUIRED, f"{name}：缺少{label}"))
         return None
     try:
         if not isinstance(value, str) or len(value) != 10:
             raise ValueError
         parsed = date.fromisoformat(value)
     except ValueError:
-        problems.append(Problem(name, RecordError.INVALID, f"{name}：{label}应为 YYYY-MM-DD 格式的日期"))
+        problems.append(Problem(name, ErrorCode.INVALID, f"{name}：{label}应为 YYYY-MM-DD 格式的日期"))
         return None
     if parsed > today:
-        problems.append(Problem(name, RecordError.OUT_OF_RANGE, f"{name}：{label}不能晚于今天"))
+        problems.append(Problem(name, ErrorCode.OUT_OF_RANGE, f"{name}：{label}不能晚于今天"))
         return None
     if parsed < EARLIEST:
-        problems.append(Problem(name, RecordError.OUT_OF_RANGE, f"{name}：{label}不能早于 {EARLIEST.year} 年"))
+        problems.append(Problem(name, ErrorCode.OUT_OF_RANGE, f"{name}：{label}不能早于 {EARLIEST.year} 年"))
         return None
     return parsed
 
@@ -144,18 +136,18 @@ def _date(raw: Mapping, name: str, label: str, problems: list[Problem], today: d
 def _decimal(raw: Mapping, name: str, label: str, problems: list[Problem]) -> Decimal | None:
     value = raw.get(name)
     if value is None or value == "":
-        problems.append(Problem(name, RecordError.REQUIRED, f"{name}：缺少{label}"))
+        problems.append(Problem(name, ErrorCode.REQUIRED, f"{name}：缺少{label}"))
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        problems.append(Problem(name, RecordError.INVALID, f"{name}：{label}应为数字"))
+        problems.append(Problem(name, ErrorCode.INVALID, f"{name}：{label}应为数字"))
         return None
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        problems.append(Problem(name, RecordError.INVALID, f"{name}：{label}应为数字"))
+        problems.append(Problem(name, ErrorCode.INVALID, f"{name}：{label}应为数字"))
         return None
     if not number.is_finite() or number < 0 or number > MAX_HOURS:
-        problems.append(Problem(name, RecordError.OUT_OF_RANGE, f"{name}：{label}应在 0–{MAX_HOURS} 之间"))
+        problems.append(Problem(name, ErrorCode.OUT_OF_RANGE, f"{name}：{label}应在 0–{MAX_HOURS} 之间"))
         return None
     return number
 
@@ -177,41 +169,41 @@ def fingerprint(raw: Mapping) -> str:
 def parse_record(raw: object, *, rules_on: Callable[[date], RuleSet], today: date) -> ParsedRecord | list[Problem]:
     """Check one record and convert its learning into hours; a list of problems if it cannot be registered."""
     if not isinstance(raw, Mapping):
-        return [Problem("", RecordError.INVALID, "记录应为 JSON 对象")]
+        return [Problem("", ErrorCode.INVALID, "记录应为 JSON 对象")]
     problems: list[Problem] = []
-    source_record_id = _text(raw, "source_record_id", "来源记录号", 128, problems)
-    name = _text(raw, "name", "姓名", 64, problems)
-    title = _text(raw, "title", "名称", 255, problems)
-    provider = _text(raw, "provider", "举办单位", 128, problems, required=False)
-    external_url = _text(raw, "external_url", "链接", 500, problems, required=False)
-    industry = _text(raw, "industry", "行业（系列）代码", 32, problems, required=False)
+    source_record_id = _text(raw, "source_record_id", "来源记录号", MAX_LENGTHS["source_record_id"], problems)
+    name = _text(raw, "name", "姓名", MAX_LENGTHS["name"], problems)
+    title = _text(raw, "title", "名称", MAX_LENGTHS["title"], problems)
+    provider = _text(raw, "provider", "举办单位", MAX_LENGTHS["provider"], problems, required=False)
+    external_url = _text(raw, "external_url", "链接", MAX_LENGTHS["external_url"], problems, required=False)
+    industry = _text(raw, "industry", "行业（系列）代码", MAX_LENGTHS["industry"], problems, required=False)
 
     id_number = ""
     raw_id = raw.get("id_number")
     if raw_id is None or raw_id == "":
-        problems.append(Problem("id_number", RecordError.REQUIRED, "id_number：缺少身份证号码"))
+        problems.append(Problem("id_number", ErrorCode.REQUIRED, "id_number：缺少身份证号码"))
     else:
         try:
             id_number = normalize_id_number(raw_id if isinstance(raw_id, str) else "", today=today)
         except InvalidIdentifier as exc:
-            problems.append(Problem("id_number", RecordError.INVALID_ID_NUMBER, f"id_number：{exc}"))
+            problems.append(Problem("id_number", ErrorCode.INVALID_ID_NUMBER, f"id_number：{exc}"))
 
     category = raw.get("category")
     if category is None or category == "":
-        problems.append(Problem("category", RecordError.REQUIRED, "category：缺少科目类别"))
-    elif category not in _CATEGORIES:
+        problems.append(Problem("category", ErrorCode.REQUIRED, "category：缺少科目类别"))
+    elif not isinstance(category, str) or category not in _CATEGORIES:
         problems.append(
-            Problem("category", RecordError.INVALID, "category：应为 general_public、industry_public 或 professional")
+            Problem("category", ErrorCode.INVALID, "category：应为 general_public、industry_public 或 professional")
         )
     activity = raw.get("activity")
     if activity is None or activity == "":
-        problems.append(Problem("activity", RecordError.REQUIRED, "activity：缺少学习形式"))
+        problems.append(Problem("activity", ErrorCode.REQUIRED, "activity：缺少学习形式"))
         activity = None
-    elif activity not in _ACTIVITIES:
+    elif not isinstance(activity, str) or activity not in _ACTIVITIES:
         problems.append(
             Problem(
                 "activity",
-                RecordError.INVALID,
+                ErrorCode.INVALID,
                 "activity：应为 online_course、offline_training、advanced_seminar 或 other",
             )
         )
@@ -224,12 +216,12 @@ def parse_record(raw: object, *, rules_on: Callable[[date], RuleSet], today: dat
     if activity == Activity.ONLINE_COURSE:
         minutes = raw.get("minutes")
         if minutes is None or minutes == "":
-            problems.append(Problem("minutes", RecordError.REQUIRED, "minutes：在线课程须提供课件时长（分钟）"))
+            problems.append(Problem("minutes", ErrorCode.REQUIRED, "minutes：在线课程须提供课件时长（分钟）"))
         elif isinstance(minutes, bool) or not isinstance(minutes, int):
-            problems.append(Problem("minutes", RecordError.INVALID, "minutes：课件时长应为整数分钟"))
+            problems.append(Problem("minutes", ErrorCode.INVALID, "minutes：课件时长应为整数分钟"))
         elif not 0 < minutes <= MAX_MINUTES:
             problems.append(
-                Problem("minutes", RecordError.OUT_OF_RANGE, f"minutes：课件时长应在 1–{MAX_MINUTES} 分钟之间")
+                Problem("minutes", ErrorCode.OUT_OF_RANGE, f"minutes：课件时长应在 1–{MAX_MINUTES} 分钟之间")
             )
         elif completed_on is not None:
             rules = rules_on(completed_on)
@@ -240,13 +232,11 @@ def parse_record(raw: object, *, rules_on: Callable[[date], RuleSet], today: dat
         end_on = _date(raw, "end_on", "结束日期", problems, today, required=True)
         claimed = _decimal(raw, "hours", "学时", problems)
         if start_on and end_on and end_on < start_on:
-            problems.append(Problem("end_on", RecordError.INVALID, "end_on：结束日期不能早于开始日期"))
+            problems.append(Problem("end_on", ErrorCode.INVALID, "end_on：结束日期不能早于开始日期"))
         elif start_on and end_on and (end_on - start_on).days >= MAX_TRAINING_DAYS:
-            problems.append(Problem("start_on", RecordError.OUT_OF_RANGE, "start_on：一次培训不能超过一年"))
+            problems.append(Problem("start_on", ErrorCode.OUT_OF_RANGE, "start_on：一次培训不能超过一年"))
         elif start_on and end_on and completed_on and end_on != completed_on:
-            problems.append(
-                Problem("completed_on", RecordError.INVALID, "completed_on：线下培训的完成日期应为结束日期")
-            )
+            problems.append(Problem("completed_on", ErrorCode.INVALID, "completed_on：线下培训的完成日期应为结束日期"))
         elif start_on and end_on and claimed is not None:
             result = offline_training_hours(start_on, end_on, claimed, rules_on(end_on))
             hours, explanation = result.hours, result.explanation
@@ -254,13 +244,13 @@ def parse_record(raw: object, *, rules_on: Callable[[date], RuleSet], today: dat
         level = raw.get("seminar_level")
         if category not in (None, "", Category.PROFESSIONAL):
             problems.append(
-                Problem("category", RecordError.INVALID, "category：高研班只能登记为专业科目（professional）")
+                Problem("category", ErrorCode.INVALID, "category：高研班只能登记为专业科目（professional）")
             )
         if level is None or level == "":
-            problems.append(Problem("seminar_level", RecordError.REQUIRED, "seminar_level：高研班须提供级别"))
-        elif level not in _SEMINAR_LEVELS:
+            problems.append(Problem("seminar_level", ErrorCode.REQUIRED, "seminar_level：高研班须提供级别"))
+        elif not isinstance(level, str) or level not in _SEMINAR_LEVELS:
             problems.append(
-                Problem("seminar_level", RecordError.INVALID, "seminar_level：应为 national、provincial 或 municipal")
+                Problem("seminar_level", ErrorCode.INVALID, "seminar_level：应为 national、provincial 或 municipal")
             )
         elif completed_on is not None:
             hours = seminar_hours(level, rules_on(completed_on))

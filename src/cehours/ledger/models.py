@@ -7,9 +7,9 @@ from django.db import models
 from django.db.models import Q
 
 from cehours.access.querysets import RestrictedQuerySet
-from cehours.people.models import Person
+from cehours.people.models import Person, Series
 from cehours.rules.hours import CATEGORY_LABELS, Category
-from cehours.rules.ruleset import IssuingLevel
+from cehours.rules.ruleset import ANNUAL_FIELDS, IssuingLevel
 
 CATEGORY_CHOICES = [(c.value, CATEGORY_LABELS[c]) for c in Category]
 
@@ -53,6 +53,8 @@ class LedgerEntry(models.Model):
     )
     registered_by_label = models.CharField("登记人标识", max_length=150)
     registered_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # R12a: offline learning that counts toward the person's 6 hours a day across every source.
+    day_capped = models.BooleanField("计入每日线下学时上限", default=False)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -97,19 +99,49 @@ class PersonYearTotal(models.Model):
 
 
 class RuleVersionRecord(models.Model):
-    """A stored rule version (R12d); `values` holds only the fields this version sets."""
+    """A stored rule version (R12d); `values` holds only the fields this version sets.
+
+    Append-only: a version is never edited or deleted, since the hours already converted by it and
+    the years already judged by it must stay explainable. A correction is a new version (entered
+    later, it wins over one alike in level, series and date; see rules/ruleset.py `precedence`).
+    """
 
     code = models.CharField("文号", max_length=64, unique=True)
     issuing_level = models.CharField(
         "发文层级", max_length=16, choices=[(IssuingLevel.CITY, "市级"), (IssuingLevel.PROVINCE, "省级")]
     )
     effective_from = models.DateField("生效日期")
+    # One industry series the version is for (its people only); empty = every series.
+    series = models.ForeignKey(
+        Series, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="适用行业（系列）"
+    )
     values = models.JSONField("规则取值")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "学时规则版本"
         ordering = ["effective_from"]
+        constraints = [
+            models.CheckConstraint(
+                name="rule_version_level", condition=Q(issuing_level__in=[IssuingLevel.CITY, IssuingLevel.PROVINCE])
+            ),
+            # R12d: a provincial version sets conversion only, never the city's annual requirement (第十一条).
+            models.CheckConstraint(
+                name="rule_version_province_not_annual",
+                condition=~Q(
+                    issuing_level=IssuingLevel.PROVINCE,
+                    values__has_any_keys=list(ANNUAL_FIELDS),
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code}（{self.effective_from} 起）"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("学时规则版本不可修改；更正请录入新的版本")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("学时规则版本不可删除；更正请录入新的版本")

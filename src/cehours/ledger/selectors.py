@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -38,14 +39,18 @@ def person_compliance(person: Person, first: int, last: int) -> list[YearComplia
     """R11 for each year from first to last, judged by each year's own rules."""
     versions = stored_versions()
     totals = person_year_totals(person, first, last)
-    return [year_compliance(year, totals[year], rules_for_year(year, versions)) for year in range(first, last + 1)]
+    return [
+        year_compliance(year, totals[year], rules_for_year(year, versions, series=person.series_id))
+        for year in range(first, last + 1)
+    ]
 
 
 def person_integrity_block(person: Person, on: date, versions: list | None = None) -> bool:
     """R20: whether an integrity-archive entry blocks this person's title applications on `on`."""
     from cehours.declarations.selectors import integrity_records
 
-    return integrity_block_active(integrity_records(person), on, rules_on(on, versions).integrity_block_years)
+    block_years = rules_on(on, versions, series=person.series_id).integrity_block_years
+    return integrity_block_active(integrity_records(person), on, block_years)
 
 
 def person_eligibility(
@@ -57,7 +62,9 @@ def person_eligibility(
     totals = person_year_totals(person, first, application_year)
 
     def compliance_of(year: int) -> YearCompliance:
-        return year_compliance(year, totals.get(year, YearTotals()), rules_for_year(year, versions))
+        return year_compliance(
+            year, totals.get(year, YearTotals()), rules_for_year(year, versions, series=person.series_id)
+        )
 
     return title_eligibility(
         application_year=application_year,
@@ -76,6 +83,15 @@ def person_entries(person: Person, *, year: int | None = None, figure: str | Non
     if figure:
         entries = entries.filter(category__in=FIGURE_CATEGORIES[figure])
     return entries.order_by("-completed_on", "-pk")
+
+
+def source_records_registered(*, source_system: str, source_record_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """(entry id, fingerprint) by source record id, of those already registered by the system."""
+    rows = LedgerEntry.objects.filter(source_system=source_system, source_record_id__in=list(source_record_ids))
+    return {
+        record_id: (pk, fingerprint)
+        for record_id, pk, fingerprint in rows.values_list("source_record_id", "pk", "source_fingerprint")
+    }
 
 
 def compliance_overview(user, *, year: int, unit: int | None = None, only_short: bool = False):

@@ -8,9 +8,9 @@ from django.db import IntegrityError, transaction
 
 from cehours.audit.services import audit_record
 from cehours.errors import FieldError
-from cehours.rules.identifiers import InvalidIdentifier, mask_id_number, normalize_id_number
+from cehours.rules.identifiers import InvalidIdentifier
 
-from .crypto import encrypt_id_number, id_number_hash
+from .identity import stored_identity
 from .models import County, Person, Series, Unit
 
 
@@ -35,18 +35,16 @@ def person_register(
     if not name or len(name) > 64:
         raise PersonError("name", "姓名不能为空，且不超过64个字符")
     try:
-        number = normalize_id_number(id_number)
+        identity = stored_identity(id_number)
     except InvalidIdentifier as exc:
         raise PersonError("id_number", str(exc)) from exc
-    if Person.objects.filter(id_number_hash=id_number_hash(number)).exists():
+    if Person.objects.filter(id_number_hash=identity.hash).exists():
         raise PersonError("id_number", "该身份证号码已登记")
     try:
         with transaction.atomic():
             person = Person.objects.create(
                 name=name,
-                id_number_encrypted=encrypt_id_number(number),
-                id_number_hash=id_number_hash(number),
-                id_number_masked=mask_id_number(number),
+                **identity.as_fields(),
                 county=county,
                 unit=unit,
                 series=series,

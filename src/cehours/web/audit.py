@@ -22,7 +22,8 @@ class AuditFilter(forms.Form):
     end = forms.DateField(label="日期至", required=False, error_messages=DATE_ERRORS)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", "截止日期不能早于起始日期")
         return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -31,7 +32,7 @@ class ActivityForm(forms.Form):
     )
     name = forms.CharField(label="学习形式", max_length=64, error_messages={"required": "请填写学习形式名称"})
     category = forms.ChoiceField(label="科目类别", choices=[(c.value, CATEGORY_LABELS[c]) for c in Category])
-    formula = forms.ChoiceField(label="计算方式", choices=ActivityType._meta.get_field("formula").choices)
+    formula = forms.ChoiceField(label="计算方式", choices=ActivityType._meta.get_field("formula").choices or ())
     hours_per_unit = forms.DecimalField(
         label="每天/每项学时",
         max_digits=6,
@@ -52,7 +53,7 @@ class ActivityForm(forms.Form):
 
     def __init__(self, *args, series_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["series"].choices = [(s.code, s.name) for s in series_choices]
+        cast(forms.ChoiceField, self.fields["series"]).choices = [(s.code, s.name) for s in series_choices]
 
 
 @allowed(Action.EDIT_CATALOGUE)

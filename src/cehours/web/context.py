@@ -10,6 +10,7 @@ def navigation(request) -> dict:
     return {
         "nav_audit": bool(grants_for(user, Action.READ_AUDIT)),
         "nav_catalogue": can(user, Action.EDIT_CATALOGUE),
+        "nav_rules": can(user, Action.EDIT_RULES),
         "nav_reviews": can(user, Action.DECIDE),
         "nav_spot_checks": highest_level(user, Action.SPOT_CHECK) >= 2,
         "nav_seminars": can(user, Action.VIEW_SEMINAR),

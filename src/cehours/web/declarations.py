@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -41,8 +42,20 @@ from cehours.rules.review import STATE_LABELS, State
 from .forms import DATE_ERRORS, MIN_YEAR, refused
 
 
+def _activity_label(row: ActivityType) -> str:
+    unit = "" if row.formula == "fixed" else "/" + row.unit_label
+    return f"{row.name}（{row.get_category_display()}，{row.get_formula_display()} {row.hours_per_unit:g} 学时{unit}）"
+
+
+class _ActivityChoiceField(forms.ModelChoiceField):
+    """Catalogue lines shown with how they convert, so the person sees the hours before choosing."""
+
+    def label_from_instance(self, obj) -> str:
+        return _activity_label(obj)
+
+
 class DeclarationForm(forms.Form):
-    activity_type = forms.ModelChoiceField(
+    activity_type = _ActivityChoiceField(
         label="学习形式",
         queryset=ActivityType.objects.none(),
         error_messages={"required": "请选择学习形式", "invalid_choice": "学习形式不在您所在行业的目录中"},
@@ -73,11 +86,8 @@ class DeclarationForm(forms.Form):
     def __init__(self, *args, person=None, **kwargs):
         super().__init__(*args, **kwargs)
         ids = [row.pk for row in catalogue_for(person)] if person else []
-        self.fields["activity_type"].queryset = ActivityType.objects.filter(pk__in=ids).order_by("code")
-        self.fields["activity_type"].label_from_instance = lambda row: (
-            f"{row.name}（{row.get_category_display()}，{row.get_formula_display()} {row.hours_per_unit:g} 学时"
-            f"{'' if row.formula == 'fixed' else '/' + row.unit_label}）"
-        )
+        field = cast(forms.ModelChoiceField, self.fields["activity_type"])
+        field.queryset = ActivityType.objects.filter(pk__in=ids).order_by("code")
 
 
 def _person(request):
@@ -167,7 +177,7 @@ def declaration_person_action(request: HttpRequest, pk: int) -> HttpResponse:
             upload = request.FILES.get("file")
             if upload is None:
                 raise DeclarationError("file", "请选择要上传的证明材料")
-            evidence_add(declaration=declaration, by=request.user, name=upload.name, content=upload.read())
+            evidence_add(declaration=declaration, by=request.user, name=upload.name or "", content=upload.read())
             messages.success(request, "证明材料已上传。")
         elif action == "submit":
             verb = declaration_resubmit if declaration.status == State.RETURNED else declaration_submit
@@ -217,6 +227,9 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     response["Content-Disposition"] = (
         f'inline; filename="evidence-{evidence.pk}.{evidence.file.name.rsplit(".", 1)[-1]}"'
     )
+    # An uploaded file is the uploader's content: if a browser ever renders it as a page (a PDF with
+    # script, a polyglot), the sandbox gives it a unique origin — no session, no same-origin requests.
+    response["Content-Security-Policy"] = "sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -42,7 +42,8 @@ class YearRangeForm(forms.Form):
     end = year_field("截止年度", required=False)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         end = data.get("end") or timezone.localdate().year
@@ -71,7 +72,8 @@ class EligibilityForm(forms.Form):
     since_year = year_field("取得现职称年份", required=False)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         app, since = data.get("application_year"), data.get("since_year")
         if app and since and since > app:
             self.add_error("since_year", "取得现职称年份不能晚于申报年度")

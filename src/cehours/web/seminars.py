@@ -4,6 +4,8 @@ number; providers hand in attendee lists that the approving authority checks and
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -29,7 +31,7 @@ from cehours.rules.ruleset import SeminarLevel
 from .forms import DATE_ERRORS, year_field
 from .permissions import allowed
 
-LEVELS = dict(SeminarProject._meta.get_field("level").choices)
+LEVELS = dict(SeminarProject._meta.get_field("level").choices or ())
 
 
 class SeminarForm(forms.Form):
@@ -45,6 +47,11 @@ class SeminarForm(forms.Form):
     end_on = forms.DateField(label="结束日期", error_messages=DATE_ERRORS)
 
 
+class _ProviderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
 class ApprovedSeminarForm(SeminarForm):
     level = forms.ChoiceField(
         label="级别",
@@ -55,7 +62,7 @@ class ApprovedSeminarForm(SeminarForm):
         error_messages={"required": "请选择级别", "invalid_choice": "级别应为国家级或省级"},
     )
     approval_document = forms.CharField(label="批准文号", max_length=128, error_messages={"required": "请填写批准文号"})
-    provider = forms.ModelChoiceField(
+    provider = _ProviderChoiceField(
         label="举办机构账号（由其提交学员名单）",
         queryset=get_user_model().objects.none(),
         error_messages={"required": "请选择举办机构账号", "invalid_choice": "举办机构账号无效"},
@@ -63,10 +70,9 @@ class ApprovedSeminarForm(SeminarForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provider"].queryset = (
+        cast(_ProviderChoiceField, self.fields["provider"]).queryset = (
             get_user_model().objects.filter(grants__role=Role.PROVIDER, is_active=True).distinct().order_by("username")
         )
-        self.fields["provider"].label_from_instance = lambda user: user.get_full_name() or user.username
 
 
 def _projects(request: HttpRequest):
@@ -161,7 +167,7 @@ def seminar_attendees(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if upload is None:
             raise FieldError("file", "请选择学员名单文件（.xlsx 或 .csv，列：id_number、name）")
-        rows = read_table(upload.name, upload.read(), ["id_number", "name"])
+        rows = read_table(upload.name or "", upload.read(), ["id_number", "name"])
         submitted = attendees_submit(project=project, by=request.user, rows=rows)
     except (FieldError, TableError) as exc:
         messages.error(request, f"学员名单：{getattr(exc, 'message', exc)}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -32,7 +34,8 @@ class SystemForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["industries"].choices = [(s.code, s.name) for s in Series.objects.all()]
+        industries = cast(forms.MultipleChoiceField, self.fields["industries"])
+        industries.choices = [(s.code, s.name) for s in Series.objects.all()]
 
 
 def _page(request: HttpRequest, form: SystemForm, new_key: str | None = None, system=None, status=200, error: str = ""):

@@ -3,14 +3,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import audit, catalogue, declarations, exchange, oversight, overview, seminars, systems, views
+from . import account, audit, catalogue, declarations, exchange, oversight, overview, privacy, seminars, systems, views
+from .rules import rules as rule_versions
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", account.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/otp/", account.otp_verify, name="account-otp"),
+    path("account/otp/enrol/", account.otp_enrol, name="account-otp-enrol"),
+    path("account/password/", account.password_change, name="account-password"),
+    path("account/tokens/", account.tokens, name="account-tokens"),
+    path("account/tokens/revoke/", account.token_revoke_view, name="account-token-revoke"),
     path("me/", views.my_hours, name="my-hours"),
     path("me/entries/", views.my_entries, name="my-entries"),
     path("people/", views.people, name="people"),
@@ -29,8 +35,10 @@ urlpatterns = [
     path("spot-checks/items/<int:pk>/", oversight.spot_check_item, name="spot-check-item"),
     path("integrity/<int:pk>/lift/", oversight.integrity_lift_view, name="integrity-lift"),
     path("audit/", audit.audit_trail, name="audit"),
+    path("privacy/reads/", privacy.reads, name="privacy-reads"),
     path("overview/", overview.overview, name="overview"),
     path("catalogue/", catalogue.catalogue, name="catalogue"),
+    path("rules/", rule_versions, name="rules"),
     path("seminars/", seminars.seminars, name="seminars"),
     path("seminars/<int:pk>/decide/", seminars.seminar_decision, name="seminar-decide"),
     path("seminars/<int:pk>/attendees/", seminars.seminar_attendees, name="seminar-attendees"),

@@ -12,10 +12,12 @@ from cehours.declarations.selectors import notices_for
 from cehours.ledger.rulesets import rules_for_year
 from cehours.ledger.selectors import person_compliance, person_eligibility, person_entries
 from cehours.people.models import Person
-from cehours.people.selectors import people_search, person_visible
+from cehours.people.selectors import id_number_query, people_search, person_visible
+from cehours.privacy.models import ReadAction
+from cehours.privacy.services import LookupLimited, record_lookup, record_read, refuse_if_over_limit
 from cehours.rules.hours import CATEGORY_LABELS, Category
 
-from .forms import EligibilityForm, EntriesForm, SearchForm, YearRangeForm
+from .forms import ID_SHAPE, EligibilityForm, EntriesForm, SearchForm, YearRangeForm
 
 FIGURE_LABELS = {
     **{c.value: CATEGORY_LABELS[c] for c in Category},
@@ -40,10 +42,12 @@ def _own_person(request: HttpRequest) -> Person:
     return person
 
 
-def _scoped_person(request: HttpRequest, pk: int) -> Person:
+def _scoped_person(request: HttpRequest, pk: int, action: ReadAction) -> Person:
+    """A person in the user's scope (404 otherwise); the read goes to the access log (cehours.privacy)."""
     person = person_visible(request.user, pk)
     if person is None:
         raise Http404("未找到该人员，或不在您的查询范围内")
+    record_read(request, action, person=person)
     return person
 
 
@@ -90,25 +94,46 @@ def my_entries(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def people(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
-    results = []
+    """Search by name (GET or POST) or by full ID number (the form posts it: never in a URL)."""
+    if request.method == "POST":
+        form = SearchForm(request.POST)
+    elif ID_SHAPE.match(request.GET.get("q", "").strip()):
+        # A number in the address is written to access logs, proxies and the browser history on its
+        # way here (DESIGN §7): not searched, and not echoed back into the page.
+        context = {"form": SearchForm(), "results": [], "searched": False, "id_in_url": True}
+        return render(request, "web/people.html", context, status=400)
+    else:
+        form = SearchForm(request.GET or None)
+    results: list[Person] = []
     searched = False
     if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
+        query = form.cleaned_data["q"]
+        by_id_number = id_number_query(query) is not None
+        if by_id_number:
+            try:
+                refuse_if_over_limit(request, ReadAction.SEARCH)
+            except LookupLimited as exc:
+                context = {"form": SearchForm(), "results": [], "searched": False, "limited": exc.message}
+                return render(request, "web/people.html", context, status=429)
         searched = True
-        results = list(people_search(request.user, form.cleaned_data["q"]))
+        results = list(people_search(request.user, query))
+        if by_id_number:
+            record_lookup(request, ReadAction.SEARCH, results[0] if results else None)
+        else:
+            record_read(request, ReadAction.SEARCH, count=len(results))
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(request, "web/people.html", {"form": form, "results": results, "searched": searched}, status=status)
 
 
 @login_required
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _scoped_person(request, pk)
+    person = _scoped_person(request, pk, ReadAction.PERSON_PAGE)
     return _compliance_page(request, person, "web:person-entries", own=False)
 
 
 @login_required
 def person_entries_page(request: HttpRequest, pk: int) -> HttpResponse:
-    return _entries_page(request, _scoped_person(request, pk), own=False)
+    return _entries_page(request, _scoped_person(request, pk, ReadAction.PERSON_ENTRIES_PAGE), own=False)
 
 
 def _entries_page(request: HttpRequest, person: Person, own: bool) -> HttpResponse:
@@ -135,7 +160,7 @@ def _entries_page(request: HttpRequest, person: Person, own: bool) -> HttpRespon
 
 @login_required
 def person_eligibility_page(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _scoped_person(request, pk)
+    person = _scoped_person(request, pk, ReadAction.PERSON_ELIGIBILITY_PAGE)
     form = EligibilityForm(request.GET or None)
     result = None
     if form.is_bound and form.is_valid():

@@ -6,34 +6,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('declarations', '0003_default_catalogue'),
+        ("declarations", "0003_default_catalogue"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='seminarproject',
-            name='approval_document',
-            field=models.CharField(blank=True, max_length=128, verbose_name='批准文号'),
+            model_name="seminarproject",
+            name="approval_document",
+            field=models.CharField(blank=True, max_length=128, verbose_name="批准文号"),
         ),
         migrations.CreateModel(
-            name='AttendeeList',
+            name="AttendeeList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('submitted_at', models.DateTimeField(auto_now_add=True, verbose_name='提交时间')),
-                ('rows', models.JSONField(verbose_name='名单（[行号, 加密身份证号码, 姓名]）')),
-                ('status', models.CharField(choices=[('submitted', '已提交，待审核'), ('registered', '已审核登记')], default='submitted', max_length=16, verbose_name='状态')),
-                ('checked_at', models.DateTimeField(blank=True, null=True, verbose_name='审核时间')),
-                ('report', models.JSONField(blank=True, default=list, verbose_name='审核结果')),
-                ('checked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attendee_lists', to='declarations.seminarproject')),
-                ('submitted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("submitted_at", models.DateTimeField(auto_now_add=True, verbose_name="提交时间")),
+                ("rows", models.JSONField(verbose_name="名单（[行号, 加密身份证号码, 姓名]）")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("submitted", "已提交，待审核"), ("registered", "已审核登记")],
+                        default="submitted",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("checked_at", models.DateTimeField(blank=True, null=True, verbose_name="审核时间")),
+                ("report", models.JSONField(blank=True, default=list, verbose_name="审核结果")),
+                (
+                    "checked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attendee_lists",
+                        to="declarations.seminarproject",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '高研班学员名单',
-                'verbose_name_plural': '高研班学员名单',
+                "verbose_name": "高研班学员名单",
+                "verbose_name_plural": "高研班学员名单",
             },
         ),
     ]

@@ -5,21 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integration', '0001_initial'),
-        ('people', '0003_alter_person_county'),
+        ("integration", "0001_initial"),
+        ("people", "0003_alter_person_county"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='connectedsystem',
-            name='owner_county',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.county', verbose_name='登记范围（县市区）'),
+            model_name="connectedsystem",
+            name="owner_county",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="people.county",
+                verbose_name="登记范围（县市区）",
+            ),
         ),
         migrations.AddField(
-            model_name='connectedsystem',
-            name='owner_series',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.series', verbose_name='登记范围（行业）'),
+            model_name="connectedsystem",
+            name="owner_series",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="people.series",
+                verbose_name="登记范围（行业）",
+            ),
         ),
     ]

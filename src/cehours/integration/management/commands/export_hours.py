@@ -1,6 +1,8 @@
 """`cehours export-hours --as USER --year Y [--county C] [--industry S] [--format csv|xlsx] --output PATH`."""
 
+import io
 import sys
+from typing import cast
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -30,7 +32,8 @@ class Command(BaseCommand):
             if output == "-":
                 if format != "csv":
                     raise CommandError("--output：标准输出只支持 csv")
-                count = write_csv(HOURS_COLUMNS, rows, sys.stdout)
+                # typeshed types sys.stdout as TextIO; at run time it is a TextIOWrapper (or StringIO), a TextIOBase
+                count = write_csv(HOURS_COLUMNS, rows, cast(io.TextIOBase, sys.stdout))
             elif format == "csv":
                 with open(output, "w", encoding="utf-8", newline="") as stream:
                     count = write_csv(HOURS_COLUMNS, rows, stream)

@@ -62,8 +62,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from gunicorn.app.base import BaseApplication
 
+        from cehours.config import restrict_new_files
+        from cehours.ops.keys import warn_about_key
         from cehours.wsgi import application
 
+        restrict_new_files()  # settings did too; the server's own files (logs, uploads) must not depend on it
+        warn_about_key(self.stderr)
         if not 1 <= options["port"] <= 65535:
             raise CommandError("--port 应在 1–65535 之间")
         workers = options["workers"] or default_workers()
@@ -81,6 +85,9 @@ class Command(BaseCommand):
                 self.cfg.set("bind", bind)
                 self.cfg.set("workers", workers)
                 self.cfg.set("accesslog", "-")
+                # gunicorn's access and error logs have handlers of their own, outside Django's LOGGING:
+                # this logger puts the ID-number mask on them (no full ID number in any log line).
+                self.cfg.set("logger_class", "cehours.privacy.gunicorn_logging.MaskingLogger")
                 self.cfg.set("timeout", 120)
                 self.cfg.set("graceful_timeout", 10)
                 # Preloaded on purpose: the application is already imported in the master (this
