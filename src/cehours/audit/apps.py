@@ -1,3 +1,5 @@
+"""The audit app: the keyed, append-only trail of every staff and system action (R21)."""
+
 from django.apps import AppConfig
 
 
@@ -7,18 +9,7 @@ class AuditConfig(AppConfig):
     verbose_name = "审计日志"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-
         from . import signals  # noqa: F401 - connects the receivers
+        from .triggers import TRIGGERS
 
-        post_migrate.connect(_ensure_triggers, sender=self)
-
-
-def _ensure_triggers(sender, using, **kwargs) -> None:
-    from django.db import connections
-
-    from . import triggers
-
-    connection = connections[using]
-    if triggers.TABLE in connection.introspection.table_names():
-        triggers.ensure(connection)
+        TRIGGERS.ensure_after_migrate(self)

@@ -1,3 +1,5 @@
+"""The ledger app: entries, totals and the one write door."""
+
 from django.apps import AppConfig
 
 
@@ -7,16 +9,6 @@ class LedgerConfig(AppConfig):
     verbose_name = "学时台账"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
+        from .triggers import TRIGGERS
 
-        post_migrate.connect(_ensure_triggers, sender=self)
-
-
-def _ensure_triggers(sender, using, **kwargs) -> None:
-    from django.db import connections
-
-    from . import triggers
-
-    connection = connections[using]
-    if triggers.TABLE in connection.introspection.table_names():
-        triggers.ensure(connection)
+        TRIGGERS.ensure_after_migrate(self)
