@@ -110,9 +110,10 @@ ids = list(Person.objects.values_list("pk", flat=True)[:5000])
 now = timezone.now()
 cols = ("person_id", "year", "category", "hours", "source", "source_system", "source_record_id",
         "source_fingerprint", "activity_type", "title", "completed_on", "provider", "external_url",
-        "explanation", "registered_by_label", "registered_at")
+        "explanation", "registered_by_label", "registered_at", "day_capped")
 rows = [(ids[i % len(ids)], 2025, "professional", Decimal("1.9"), "connected_system", "baseline", f"b-{{i}}",
-         "0" * 64, "online_course", "课程", date(2025, 3, 1), "", "", "", "baseline", now) for i in range(n)]
+         "0" * 64, "online_course", "课程", date(2025, 3, 1), "", "", "", "baseline", now, False)
+        for i in range(n)]
 t0 = time.perf_counter()
 with transaction.atomic():
     if connection.vendor == "postgresql":
@@ -122,8 +123,8 @@ with transaction.atomic():
                 copy.write_row(row)
     else:
         ops = connection.ops
-        adapted = [(*r[:3], str(r[3]), *r[4:10], r[10].isoformat(), *r[11:15], ops.adapt_datetimefield_value(r[15]))
-                   for r in rows]
+        adapted = [(*r[:3], str(r[3]), *r[4:10], r[10].isoformat(), *r[11:15], ops.adapt_datetimefield_value(r[15]),
+                    r[16]) for r in rows]
         with connection.cursor() as c:
             marks = ", ".join(["%s"] * len(cols))
             c.executemany(f"INSERT INTO ledger_ledgerentry ({{', '.join(cols)}}) VALUES ({{marks}})", adapted)

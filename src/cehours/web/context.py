@@ -9,6 +9,7 @@ def navigation(request) -> dict:
         return {"nav_is_staff": False, "nav_has_person": False, "nav_is_hr": False}
     return {
         "nav_audit": bool(grants_for(user, Action.READ_AUDIT)),
+        "nav_privacy": can(user, Action.READ_ACCESS_LOG),
         "nav_catalogue": can(user, Action.EDIT_CATALOGUE),
         "nav_rules": can(user, Action.EDIT_RULES),
         "nav_reviews": can(user, Action.DECIDE),

@@ -1,0 +1,55 @@
+"""The benchmarks run in CI at a small size, so that they cannot rot (README "Benchmarks").
+
+Each starts its own fresh database (a temporary SQLite file, or a new PostgreSQL database beside
+DATABASE_URL) and its own `cehours serve`; the figures at this size mean nothing, but every path
+the full-size run takes — the server, the intake, the raw bulk baseline, the reads — must work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+# The benchmark makes its own database; it must not inherit the test run's private settings.
+_PRIVATE = {"SECRET_KEY", "CEHOURS_FIELD_KEY", "CEHOURS_FIELD_KEY_FILE", "TEST_DATABASE_NAME"}
+
+
+def _bench(script: str, *args: str, tmp_path: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in _PRIVATE}
+    env["CEHOURS_DATA_DIR"] = str(tmp_path / "data")
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        env=env,
+        cwd=BENCH,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_the_intake_benchmark_runs_and_registers_every_record(tmp_path):
+    figures = _bench(
+        "intake.py", "--people", "200", "--batches", "4", "--batch-size", "50", "--workers", "1", "--clients", "2",
+        tmp_path=tmp_path,
+    )  # fmt: skip
+    assert figures["failed_batches"] == 0
+    assert figures["intake_per_s"] > 0 and figures["baseline_per_s"] > 0
+
+
+@pytest.mark.slow
+def test_the_read_benchmark_runs_without_errors(tmp_path):
+    figures = _bench(
+        "api_reads.py", "--people", "60", "--workers", "1", "--clients", "2", "--rounds", "1", "--seconds", "0.5",
+        tmp_path=tmp_path,
+    )  # fmt: skip
+    assert figures["results"], figures
+    assert all(row["errors"] == 0 for row in figures["results"].values()), figures
