@@ -32,6 +32,13 @@ class ErrorCode(StrEnum):
     # What the ledger's door refuses or cuts, whichever way the hours came in:
     DAILY_CAP = "daily_cap"  # R12a: the person's offline hours that day already reach the cap
     FUTURE_DATE = "future_date"  # nothing dated after today enters the ledger
+    # Why the door held a record no person checked, for a level-1 reviewer (ledger.HoldReason):
+    ABOVE_RECORD_LIMIT = "above_record_limit"
+    ABOVE_SYSTEM_YEAR_LIMIT = "above_system_year_limit"
+    TOO_OLD = "too_old"
+    LIKELY_DUPLICATE = "likely_duplicate"
+    OUTSIDE_SERIES = "outside_series"
+    HELD_REJECTED = "held_rejected"  # a held record the reviewer decided not to register
 
 
 class FieldError(ValueError):

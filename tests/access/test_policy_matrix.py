@@ -42,7 +42,9 @@ from cehours.declarations.spotchecks import spot_check_draw
 from cehours.demo import synthetic_id_number
 from cehours.integration.keys import key_issue, system_save
 from cehours.integration.models import ConnectedSystem
-from cehours.ledger.models import LedgerEntry, PersonYearTotal
+from cehours.ledger.holds import Hold, entries_hold, held_decide
+from cehours.ledger.models import HeldRecord, HoldReason, LedgerEntry, PersonYearTotal, Source
+from cehours.ledger.services import NewEntry, entries_register_bulk
 from cehours.people.models import Person, Series, Unit
 
 from ..declarations.conftest import cast, quick_accounts_and_private_media  # noqa: F401 - shared fixtures
@@ -140,6 +142,8 @@ MAY = {
     Action.EDIT_RULES: lambda k: (
         ((k.role == Role.REVIEWER and _level(k) == 3) or k.role == Role.HR_ADMIN) and _city_body(k)
     ),
+    # R2: a person belongs to their unit; the unit's own staff claim the people no unit has confirmed.
+    Action.CLAIM_PERSON: lambda k: k.role == Role.UNIT_STAFF,
 }
 # What a person does with their own rows (their record, declarations, evidence, audit events).
 OWN = {Action.VIEW_PERSON, Action.EVALUATE, Action.VIEW_EVIDENCE, Action.DECLARE, Action.READ_AUDIT}
@@ -159,7 +163,8 @@ class Place:
     unit: str | None = None
     own_login: object = None  # the user whose own row it is
     provider: object = None  # a seminar's (or list's) provider
-    level: str = ""  # a seminar's level
+    level: str = ""  # a seminar's level (for a held record: its seminar's, if any)
+    seminar_series: str | None = None  # a held record's seminar's series
     drawn_by: object = None  # a spot check's drawer
     actor_grants: list[Place] = field(default_factory=list)  # where an audit event's actor's grants sit
 
@@ -179,10 +184,18 @@ def expected(kind_name: str, user, action: Action, model, place: Place) -> bool:
     label = model._meta.label_lower
     person_owned = label in PERSON_MODELS
     own = place.own_login is not None and place.own_login == user
-    if action in OWN and own and (person_owned or label == "audit.auditevent"):
+    if action in OWN and own and (person_owned or label in ("audit.auditevent", "ledger.heldrecord")):
         return True
     if not (kind.role and MAY[action](kind)):
         return False
+    if label == "ledger.heldrecord":
+        # DESIGN §2: a level-1 reviewer of the person's scope decides a held record; a 高研班
+        # attendee outside the project's series is the project's approving authority's (第九条).
+        if action == Action.CHECK_ATTENDEES:
+            return place.level != "" and kind.series in (None, place.seminar_series)
+        if action == Action.DECIDE and place.level:
+            return False
+        return _inside(kind, place)
     if person_owned:
         return _inside(kind, place)
     if label == "people.unit":
@@ -223,6 +236,7 @@ MODELS = [
     Unit,
     LedgerEntry,
     PersonYearTotal,
+    HeldRecord,
     Declaration,
     Evidence,
     IntegrityEntry,
@@ -293,8 +307,37 @@ def world(city, cast, make_staff):  # noqa: F811 - the fixture imported above
             series=series, code="training", name="培训", category="professional", formula="per_day",
             hours_per_unit=Decimal("6"), unit_label="天", per_item_cap=None, per_year_cap=None, evidence_hint="",
         )  # fmt: skip
+    # Held records: one a connected system sent (500 hours in one record), one a 高研班 attendee
+    # outside the project's series (the teacher, 教育, on the 卫生 seminar).
+    entries_register_bulk(
+        entries=[
+            NewEntry(
+                person_id=people["lecturer"].pk, category="professional", hours="500", title="超长培训",
+                source=Source.CONNECTED_SYSTEM, completed_on=today(), source_system="city-system",
+                source_record_id="big-1",
+            )
+        ]
+    )  # fmt: skip
+    outside = NewEntry(
+        person_id=people["teacher"].pk, category="professional", hours="36", title="高研班", source=Source.SEMINAR,
+        completed_on=window["end_on"], source_system=f"seminar-{municipal['health'].pk}",
+        source_record_id=str(people["teacher"].pk),
+    )  # fmt: skip
+    entries_hold([outside], {0: Hold(HoldReason.OUTSIDE_SERIES, "不属于本系列")}, by_label="test",
+                 seminar_id=municipal["health"].pk)  # fmt: skip
+    assert HeldRecord.objects.count() == 2
     system_save(code="city-system", name="市级系统", categories=[], industries=[], by=users["hr_city"])
     system_save(code="liandu-system", name="莲都系统", categories=[], industries=[], by=users["hr_liandu"])
+    # Spot checks reach every path (DESIGN §5): 莲都's level 2 re-reviews the decision on the held
+    # record, the city's level 3 the entry that decision registered for the connected system.
+    held_decide(held=HeldRecord.objects.get(source_record_id="big-1"), by=users["l1_liandu"], approve=True)
+    for drawer, source, code in (("l2_liandu", "held_decision", ""), ("l3_city", "connected_system", "city-system")):
+        spot_check_draw(
+            by=users[drawer], rate=Decimal("1"), minimum_per_reviewer=1, decided_from=today() - timedelta(days=1),
+            decided_to=today() + timedelta(days=1), source=source, system_code=code,
+        )  # fmt: skip
+    assert SpotCheckItem.objects.filter(entry__isnull=False).exists()
+    assert SpotCheckItem.objects.filter(held__isnull=False).exists()
     return {"users": users, "people": people, "declarations": declarations, "check": check, "decided": decided}
 
 
@@ -304,8 +347,18 @@ def _place(obj, world) -> Place:
     person = {
         "people.person": lambda o: o,
         "declarations.evidence": lambda o: o.declaration.person,
-        "declarations.spotcheckitem": lambda o: o.declaration.person,
+        "declarations.spotcheckitem": lambda o: o.subject.person,  # a declaration's, an entry's, a held record's
     }.get(label, lambda o: getattr(o, "person", None))(obj)
+    if label == "ledger.heldrecord":
+        place = Place(
+            county=_county_key(person.county_id),
+            series=person.series_id,
+            unit=_unit_key(person.unit),
+            own_login=person.user,
+        )
+        if obj.seminar_id:  # decided by the seminar's approvers: where the seminar sits
+            place.level, place.seminar_series = obj.seminar.level, obj.seminar.series_id
+        return place
     if label in PERSON_MODELS or label == "declarations.spotcheckitem":
         place = Place(
             county=_county_key(person.county_id),
@@ -381,6 +434,7 @@ URLS = [
     ("post", "/declarations/{id}/act/", "declaration", None, Action.VIEW_PERSON),
     ("post", "/declarations/{id}/decide/", "declaration", None, Action.VIEW_PERSON),
     ("post", "/declarations/{id}/integrity/", "declaration", None, Action.VIEW_PERSON),
+    ("post", "/entries/{id}/integrity/", "entry", None, Action.VIEW_PERSON),
     ("get", "/evidence/{id}/", "evidence", None, Action.VIEW_EVIDENCE),
     ("get", "/spot-checks/{id}/", "spot_check", Action.SPOT_CHECK, Action.SPOT_CHECK),
     ("post", "/spot-checks/items/{id}/", "spot_check_item", Action.SPOT_CHECK, Action.SPOT_CHECK),
@@ -401,6 +455,7 @@ def _objects(world) -> dict[str, list]:
     return {
         "person": list(Person.objects.all()),
         "declaration": list(Declaration.objects.all()),
+        "entry": list(LedgerEntry.objects.all()),
         "evidence": list(Evidence.objects.all()),
         "spot_check": list(SpotCheck.objects.all()),
         "spot_check_item": list(SpotCheckItem.objects.all()),

@@ -29,7 +29,9 @@ from cehours.declarations.seminars import (
 from cehours.declarations.services import DeclarationError
 from cehours.demo import synthetic_id_number
 from cehours.integration.tables import read_table
-from cehours.ledger.models import LedgerEntry, Source
+from cehours.ledger.holds import held_decide
+from cehours.ledger.models import HeldRecord, LedgerEntry, Source
+from cehours.ledger.selectors import held_queue
 from cehours.people.models import Series
 
 from .support import today, year_totals
@@ -225,6 +227,9 @@ def test_r12c_an_approved_projects_attendees_get_60_48_36_professional_hours(cas
     attendees = [cast["nurse"], cast["lecturer"], cast["teacher"]]
     rows = [(p.id_number, p.name) for p in attendees]
     content = _csv(rows) if fmt == "csv" else _xlsx(rows)
+    for person in attendees[1:]:  # into the project's series (卫生), so none is held
+        person.series_id = project.series_id
+        person.save(update_fields=["series"])
     report = _register(project, seminar_staff, f"学员名单.{fmt}", content)
     assert report == [(n, "created", f"{HOURS[level]} 学时") for n in (2, 3, 4)]
     for person in attendees:
@@ -233,6 +238,34 @@ def test_r12c_an_approved_projects_attendees_get_60_48_36_professional_hours(cas
         assert entry.title == f"高研班：{project.name}"
         assert "第十二条" in entry.explanation
         assert year_totals(person).professional == HOURS[level]
+
+
+def test_r12c_attendees_outside_the_projects_series_are_held_for_the_approving_authority(cast, seminar_staff):
+    """DESIGN §2: a 卫生 seminar's list naming two 教育 people registers the nurse and holds the two;
+    city HR approves one (registered) and the series' authority rejects the other (not registered)."""
+    project = _approved(seminar_staff, level="municipal")
+    rows = [(p.id_number, p.name) for p in (cast["nurse"], cast["lecturer"], cast["teacher"])]
+    report = _register(project, seminar_staff, "名单.csv", _csv(rows))
+    assert [status for _, status, _ in report] == ["created", "held", "held"]
+    assert report[1][2] == "学员（教育）不属于本项目的卫生系列，暂缓登记，由项目审批部门确认"
+    assert not LedgerEntry.objects.filter(person__in=[cast["lecturer"], cast["teacher"]]).exists()
+    lecturer, teacher = (HeldRecord.objects.get(person=cast[n]) for n in ("lecturer", "teacher"))
+    assert (lecturer.reason, lecturer.seminar_id, lecturer.hours) == ("outside_series", project.pk, Decimal("36.0"))
+    assert set(held_queue(seminar_staff["hr"])) == {lecturer, teacher}
+    assert set(held_queue(seminar_staff["health_authority"])) == {lecturer, teacher}
+    for outsider in (seminar_staff["education_authority"], seminar_staff["county_hr"], seminar_staff["provider"]):
+        assert not held_queue(outsider).exists()
+        with pytest.raises(PolicyDenied):
+            held_decide(held=lecturer, by=outsider, approve=True)
+
+    held_decide(held=lecturer, by=seminar_staff["hr"], approve=True)
+    held_decide(held=teacher, by=seminar_staff["health_authority"], approve=False, reason="非本系列人员，不予认定")
+    (entry,) = LedgerEntry.objects.filter(person=cast["lecturer"], source=Source.SEMINAR)
+    assert (entry.hours, entry.title) == (Decimal("36.0"), f"高研班：{project.name}")
+    assert HeldRecord.objects.get(pk=lecturer.pk).entry == entry
+    assert not LedgerEntry.objects.filter(person=cast["teacher"]).exists()
+    assert HeldRecord.objects.get(pk=teacher.pk).status == "rejected"
+    assert not held_queue(seminar_staff["hr"]).exists()
 
 
 def test_r12c_the_industry_authority_of_the_series_may_check_a_list_too(cast, seminar_staff):
@@ -251,11 +284,21 @@ def test_r12c_the_industry_authority_of_the_series_may_check_a_list_too(cast, se
 
 def test_r12c_importing_the_same_list_twice_registers_each_attendee_once(cast, seminar_staff):
     project = _approved(seminar_staff, level="provincial")
-    rows = [(cast["nurse"].id_number, "王护士"), (cast["teacher"].id_number, "陈老师")]
+    cast["teacher"].series_id = project.series_id  # in the project's series; the lecturer is not
+    cast["teacher"].save(update_fields=["series"])
+    rows = [(cast[n].id_number, cast[n].name) for n in ("nurse", "teacher", "lecturer")]
     _register(project, seminar_staff, "名单.csv", _csv(rows))
     again = _register(project, seminar_staff, "名单.xlsx", _xlsx(rows))
-    assert again == [(2, "duplicate", "已登记"), (3, "duplicate", "已登记")]
+    assert again == [
+        (2, "duplicate", "已登记"),
+        (3, "duplicate", "已登记"),
+        (4, "duplicate", "此前已暂缓登记，待审批部门确认"),
+    ]
     assert LedgerEntry.objects.filter(source=Source.SEMINAR).count() == 2
+    assert HeldRecord.objects.filter(person=cast["lecturer"]).count() == 1
+    held_decide(held=HeldRecord.objects.get(), by=seminar_staff["hr"], approve=False, reason="非本系列")
+    third = _register(project, seminar_staff, "名单.csv", _csv(rows))
+    assert third[2] == (4, "rejected", "此前经审核不予登记：非本系列")
     assert year_totals(cast["nurse"]).professional == Decimal("48.0")
 
 

@@ -266,11 +266,18 @@ def test_r21_reviewer_statistics_show_decisions_checked_share_and_overturn_rate(
     rows = {row["reviewer"]: row for row in reviewer_statistics(cast["county_l2"])}
     assert rows["liandu_l1"] == {
         "reviewer": "liandu_l1",
+        "name": "liandu_l1",  # a staff account with no person of its own is shown by its username
         "decisions": 2,
         "checked": 2,
         "checked_share": 1.0,
         "overturned": 1,
         "overturn_rate": 0.5,
+        # Decisions on held records are counted apart (tests/declarations/test_spot_checks_every_path.py).
+        "held_decisions": 0,
+        "held_checked": 0,
+        "held_checked_share": 0.0,
+        "held_overturned": 0,
+        "held_overturn_rate": 0.0,
     }
     assert rows["college_l1"]["decisions"] == 1
     assert rows["college_l1"]["checked"] == 0, "drawn but not yet re-reviewed is not checked"

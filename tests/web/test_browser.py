@@ -261,3 +261,38 @@ def test_no_request_leaves_loopback(browser_factory, live_server, professional, 
     assert any(url.endswith("/static/cehours/site.css") for url in log.urls), log.urls
     assert len({urlsplit(u).path for u in log.urls}) >= 6, log.urls
     assert log.foreign() == []
+
+
+def test_a_reviewer_decides_a_held_record_on_a_phone(browser_factory, live_server, make_person, make_staff):
+    """DESIGN §2: the 暂缓登记 queue, read and decided at phone width; nothing wider than the screen."""
+    from cehours.ledger.models import Source
+    from cehours.ledger.services import NewEntry, entries_register_bulk
+
+    reviewer = make_staff("reviewer", level=1, county="liandu")
+    person = make_person(unit="hospital", name="赵暂缓")
+    (outcome,) = entries_register_bulk(
+        entries=[
+            NewEntry(
+                person_id=person.pk, category="professional", hours="480", source=Source.CONNECTED_SYSTEM,
+                title="全年脱产进修（一条记录报送）", completed_on=timezone.localdate(),
+                source_system="browser-system", source_record_id="b-1",
+            )
+        ]
+    )  # fmt: skip
+    assert outcome.status == "held"
+    page = browser_factory(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    _log_in(page, live_server.url, reviewer.username)
+    page.get_by_role("link", name="暂缓登记").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "暂缓登记的记录（共 1 条待审核）"
+    assert "赵暂缓" in page.content() and "单条记录学时超过上限" in page.content()
+    assert _horizontal_overflow(page) <= 0
+    page.get_by_role("button", name="不予登记").click()
+    page.wait_for_load_state()
+    assert "理由：不予登记须填写理由" in page.content()
+    page.get_by_label("理由（不予登记时必填）").fill("一条记录不可能有 480 学时，请核实后分次报送")
+    page.get_by_role("button", name="不予登记").click()
+    page.wait_for_load_state()
+    assert "赵暂缓“全年脱产进修（一条记录报送）”：不予登记" in page.content()
+    assert page.get_by_role("heading", level=1).inner_text() == "暂缓登记的记录（共 0 条待审核）"
+    assert _horizontal_overflow(page) <= 0

@@ -39,6 +39,8 @@ from .models import PERSON_READING_ROLES, Grant, Role
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
+    from cehours.people.models import Unit
+
 _QS = TypeVar("_QS", bound=QuerySet[Any])
 
 NOTHING = Q(pk__in=[])
@@ -70,6 +72,7 @@ class Action(models.TextChoices):
     MANAGE_GRANTS = "manage_grants", "管理授权与访问策略"
     READ_ACCESS_LOG = "read_access_log", "查阅个人信息访问记录"
     EDIT_RULES = "edit_rules", "录入学时规则版本"
+    CLAIM_PERSON = "claim_person", "认领待确认人员"
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,9 @@ POLICY: dict[Action, tuple[Allow, ...]] = {
     # R12d / 第四条: the rule versions are the city HR bureau's (市人力社保局, level 3) to enter, as are
     # the provincial ones it transcribes; a county body's grant does not reach the whole city's rules.
     Action.EDIT_RULES: (_allow(Role.REVIEWER, min_level=3, city_wide=True), _allow(Role.HR_ADMIN, city_wide=True)),
+    # R2: a person belongs to their unit, so their unit's staff place them (people/placement.py); a
+    # claim needs the grant's unit as well (claim_units), which the person then joins.
+    Action.CLAIM_PERSON: (_allow(Role.UNIT_STAFF),),
 }
 
 # Actions a person takes on their own rows (their record, declarations, evidence, audit events).
@@ -144,6 +150,7 @@ DENIED_MESSAGES: dict[Action, str] = {
     Action.MANAGE_GRANTS: "只有安全管理员可以管理授权与访问策略",
     Action.READ_ACCESS_LOG: "只有审计管理员可以查阅个人信息访问记录",
     Action.EDIT_RULES: "只有市人力社保局（三级管理权限或全市人力社保部门管理员）可以录入学时规则版本",
+    Action.CLAIM_PERSON: "只有单位经办人可以将待确认人员认领到本单位",
 }
 
 
@@ -287,7 +294,26 @@ def _spot_check_inside(grant: Grant, user, action: Action) -> Q:
 
 
 def _spot_check_item_inside(grant: Grant, user, action: Action) -> Q:
-    return Q(spot_check__drawn_by_id=user.pk) & grant_person_q(grant, "declaration__person__")
+    # An item samples exactly one of a declaration, a ledger entry or a held record: its person's.
+    declaration, entry, held = (
+        Q(**{f"{subject}__isnull": False}) & grant_person_q(grant, f"{subject}__person__")
+        for subject in ("declaration", "entry", "held")
+    )
+    return Q(spot_check__drawn_by_id=user.pk) & (declaration | entry | held)
+
+
+def _held_record_scope() -> Scope:
+    """A held record is decided by a level-1 reviewer of the person's scope, except a 高研班
+    attendee outside the project's series, which the project's approving authority decides."""
+    person, seminar = _person_scope("person__"), _seminar_scope("seminar__")
+
+    def inside(grant: Grant, user, action: Action) -> Q:
+        if action == Action.CHECK_ATTENDEES:
+            return Q(seminar__isnull=False) & seminar.inside(grant, user, action)
+        q = person.inside(grant, user, action)
+        return q & Q(seminar__isnull=True) if action == Action.DECIDE else q
+
+    return Scope(inside=inside, own=person.own)
 
 
 SCOPES: dict[str, Scope] = {
@@ -295,6 +321,7 @@ SCOPES: dict[str, Scope] = {
     "people.unit": Scope(inside=_unit_inside),
     "ledger.ledgerentry": _person_scope("person__"),
     "ledger.personyeartotal": _person_scope("person__"),
+    "ledger.heldrecord": _held_record_scope(),
     "declarations.declaration": _person_scope("person__"),
     "declarations.evidence": _person_scope("declaration__person__"),
     "declarations.integrityentry": _person_scope("person__"),
@@ -378,6 +405,18 @@ def holds_place(user, action: Action, *, county_id=None, series_id=None, unit_id
         g.county_id in (None, county_id) and g.series_id in (None, series_id) and g.unit_id in (None, unit_id)
         for g in grants_for(user, action)
     )
+
+
+def claim_units(user) -> list[Unit]:
+    """The units the user may claim people into (待确认人员): those of their grants that allow claiming."""
+    units = {g.unit_id: g.unit for g in grants_for(user, Action.CLAIM_PERSON) if g.unit is not None}
+    return list(units.values())
+
+
+def reaches_unplaced(user) -> bool:
+    """Whether some people with no unit can be inside the user's reading scope: a grant that reads
+    people and is not limited to a unit (the 待确认人员 list is theirs; a unit's staff claim instead)."""
+    return any(g.unit_id is None for g in grants_for(user, Action.VIEW_PERSON))
 
 
 def highest_level(user, action: Action) -> int:

@@ -20,8 +20,10 @@ from pydantic import BaseModel, PlainValidator, RootModel, field_validator
 
 from cehours.errors import ErrorCode
 from cehours.integration.records import MAX_HOURS, MAX_LENGTHS, MAX_MINUTES, Activity
-from cehours.integration.selectors import system_records
+from cehours.integration.selectors import system_held_records, system_records
 from cehours.integration.services import MAX_BATCH, records_intake
+from cehours.ledger.holds import hold_notice
+from cehours.ledger.models import HeldRecord
 from cehours.rules.hours import Category, format_hours
 from cehours.rules.ruleset import SeminarLevel
 
@@ -58,6 +60,12 @@ class _RecordCommon(BaseModel):
     provider: str | None = _text("举办单位", "provider", required=False)
     external_url: str | None = _text("课程链接", "external_url", required=False)
     industry: str | None = _text("行业（系列）代码：平台尚无此人时，作为其职称系列", "industry", required=False)
+    unit_credit_code: str | None = _text(
+        "工作单位的统一社会信用代码（18 位，GB 32100 校验位）：平台尚无此人时，平台已登记的该单位即为其工作单位，"
+        "所在县（市、区）随单位；不提供或单位未登记的，列入待确认人员，由单位认领（身份证号码不决定所在地）",
+        "unit_credit_code",
+        required=False,
+    )
 
 
 class OnlineCourseRecord(_RecordCommon):
@@ -129,7 +137,10 @@ class RecordErrorOut(Schema):
 
 class RecordResultOut(Schema):
     source_record_id: str
-    status: str = Field(..., description="created | duplicate | rejected")
+    status: str = Field(
+        ...,
+        description="created | duplicate | held（暂缓登记，待审核人员确认，errors 给出原因） | rejected",
+    )
     hours: str | None
     errors: list[RecordErrorOut]
 
@@ -139,6 +150,7 @@ class BatchOut(Schema):
     created: int
     duplicate: int
     rejected: int
+    held: int
 
 
 @router.post("/records/batch", response={200: BatchOut, 401: ErrorOut, 422: ErrorOut})
@@ -149,7 +161,12 @@ def batch(request, payload: BatchIn):
 
 
 class RecordOut(Schema):
-    id: int
+    id: int | None = Field(..., description="学时记录编号；暂缓或不予登记的记录为 null")
+    status: str = Field(
+        ...,
+        description="registered（已登记） | reversed（已冲销） | held（暂缓登记，待审核） | rejected（经审核不予登记）",
+    )
+    reason: RecordErrorOut | None = Field(..., description="暂缓或不予登记的原因")
     source_record_id: str
     id_number: str
     name: str
@@ -176,10 +193,13 @@ class RecordsQuery(Schema):
 
 @router.get("/records", response={200: list[RecordOut], 401: ErrorOut, 422: ErrorOut})
 def records(request, query: Query[RecordsQuery]):
-    """A system reads back its own records (never another system's)."""
-    return [
+    """A system reads back its own records (never another system's): registered or reversed
+    entries, and records held for a reviewer or rejected by one."""
+    entries = [
         {
             "id": e.pk,
+            "status": "reversed" if hasattr(e, "reversed_by") else "registered",
+            "reason": None,
             "source_record_id": e.source_record_id,
             "id_number": e.person.id_number_masked,
             "name": e.person.name,
@@ -193,3 +213,32 @@ def records(request, query: Query[RecordsQuery]):
         }
         for e in system_records(system=request.auth, source_record_id=query.source_record_id)
     ]
+    return entries + [
+        {
+            "id": None,
+            "status": h.status if h.status == HeldRecord.Status.REJECTED else "held",
+            "reason": _hold_reason(h),
+            "source_record_id": h.source_record_id,
+            "id_number": h.person.id_number_masked,
+            "name": h.person.name,
+            "year": h.year,
+            "category": h.category,
+            "hours": format_hours(h.hours),
+            "activity": h.activity_type,
+            "title": h.title,
+            "completed_on": h.completed_on.isoformat(),
+            "reversed": False,
+        }
+        for h in system_held_records(system=request.auth, source_record_id=query.source_record_id)
+    ]
+
+
+def _hold_reason(held: HeldRecord) -> dict:
+    if held.status == HeldRecord.Status.REJECTED:
+        return {
+            "field": "source_record_id",
+            "code": ErrorCode.HELD_REJECTED,
+            "message": f"该记录经审核不予登记：{held.decision_reason}",
+        }
+    field, code, message = hold_notice(held.reason, held.reason_detail)
+    return {"field": field, "code": code, "message": message}

@@ -11,10 +11,10 @@ from .models import ActivityType
 
 
 def catalogue_for(person: Person) -> list[ActivityType]:
-    rows = ActivityType.objects.filter(active=True, series__isnull=True)
+    rows = ActivityType.objects.filter(active=True, series__isnull=True, superseded_at__isnull=True)
     chosen = {row.code: row for row in rows}
     if person.series_id:
-        for row in ActivityType.objects.filter(active=True, series_id=person.series_id):
+        for row in ActivityType.objects.filter(active=True, series_id=person.series_id, superseded_at__isnull=True):
             chosen[row.code] = row
     return sorted(chosen.values(), key=lambda row: row.code)
 

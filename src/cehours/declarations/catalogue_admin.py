@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from cehours.access.policy import Action, PolicyDenied, grants_for
 from cehours.audit.services import audit_record
@@ -39,7 +40,10 @@ def activity_save(
     evidence_hint: str,
     active: bool = True,
 ) -> ActivityType:
-    """Create or change the series' own line for `code` (an override of the default with that code)."""
+    """Create or change the series' own line for `code` (an override of the default with that code).
+
+    A change is a new version of the line: the current one is closed (superseded), not edited, so a
+    pending declaration made under it is decided under it (R8; DESIGN: catalogues are data)."""
     if series not in authority_series(by):
         raise PolicyDenied(Action.EDIT_CATALOGUE, field="series")
     if category not in {c.value for c in Category}:
@@ -52,38 +56,33 @@ def activity_save(
         if cap is not None and not Decimal(0) < cap <= Decimal(1000):
             raise DeclarationError(field, "上限应大于 0 且不超过 1000，或留空表示不设上限")
     with transaction.atomic():
-        row = ActivityType.objects.select_for_update().filter(series=series, code=code).first()
+        lines = ActivityType.objects.select_for_update().filter(series=series, code=code)
+        current = lines.filter(superseded_at__isnull=True).first()
+        figures = {
+            "name": name.strip(), "category": category, "formula": formula, "hours_per_unit": hours_per_unit,
+            "unit_label": unit_label.strip() or "项", "per_item_cap": per_item_cap, "per_year_cap": per_year_cap,
+            "evidence_hint": evidence_hint.strip(), "active": active,
+        }  # fmt: skip
         before = None
-        if row is None:
-            row = ActivityType(series=series, code=code)
-        else:
-            before = {
-                "name": row.name,
-                "hours_per_unit": row.hours_per_unit,
-                "per_item_cap": row.per_item_cap,
-                "per_year_cap": row.per_year_cap,
-                "active": row.active,
-            }
-        row.name, row.category, row.formula = name.strip(), category, formula
-        row.hours_per_unit, row.unit_label = hours_per_unit, unit_label.strip() or "项"
-        row.per_item_cap, row.per_year_cap = per_item_cap, per_year_cap
-        row.evidence_hint, row.is_default, row.active = evidence_hint.strip(), False, active
-        row.save()
+        if current is not None:
+            before = {"line": current.pk, **{k: getattr(current, k) for k in figures}}
+            if all(getattr(current, k) == v for k, v in figures.items()):
+                return current  # nothing changed: no new version
+        # A new version of the line; the one it replaces stays, closed, for the declarations made
+        # under it (they are decided by the figures they were declared with).
+        if current is not None:  # closed first: one current line per series and code
+            current.superseded_at = timezone.now()
+            current.save(update_fields=["superseded_at"])
+        row = ActivityType.objects.create(series=series, code=code, is_default=False, **figures)
+        if current is not None:
+            current.superseded_by = row
+            current.save(update_fields=["superseded_by"])
         audit_record(
             actor=by,
             action="catalogue.saved",
             object_type="activity_type",
             object_id=row.pk,
             before=before,
-            after={
-                "series": series.pk,
-                "code": code,
-                "name": row.name,
-                "formula": formula,
-                "hours_per_unit": hours_per_unit,
-                "per_item_cap": per_item_cap,
-                "per_year_cap": per_year_cap,
-                "active": active,
-            },
+            after={"series": series.pk, "code": code, "line": row.pk, **figures},
         )
     return row

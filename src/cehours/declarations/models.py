@@ -37,6 +37,12 @@ class ActivityType(models.Model):
     evidence_hint = models.CharField("所需证明材料", max_length=255)
     is_default = models.BooleanField("平台默认值（待行业主管部门设定）", default=False)
     active = models.BooleanField("启用", default=True)
+    # Lines are versioned: a change makes a new line and closes this one, so that a declaration
+    # made under this line is still decided under it (its figures, its caps).
+    superseded_at = models.DateTimeField("被新版本替代的时间", null=True, blank=True)
+    superseded_by = models.OneToOneField(
+        "self", models.PROTECT, null=True, blank=True, related_name="supersedes", verbose_name="替代它的新版本"
+    )
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -44,9 +50,13 @@ class ActivityType(models.Model):
         verbose_name = verbose_name_plural = "学习形式目录"
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(fields=["series", "code"], name="activity_type_once_per_series"),
             models.UniqueConstraint(
-                fields=["code"], condition=Q(series__isnull=True), name="activity_type_default_once"
+                fields=["series", "code"], condition=Q(superseded_at__isnull=True), name="activity_type_once_per_series"
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(series__isnull=True, superseded_at__isnull=True),
+                name="activity_type_default_once",
             ),
         ]
 
@@ -153,27 +163,52 @@ class DeclarationEvent(models.Model):
 
 
 class SpotCheck(models.Model):
-    """One reproducible draw of decisions to re-review (R17): seed, rate and candidates are kept."""
+    """One reproducible draw of decisions or records to re-review (R17): source, seed, rate and
+    candidates are kept, so anyone can re-derive the sample."""
+
+    class Source(models.TextChoices):
+        """What a draw samples: every path into the ledger can be spot-checked (DESIGN §5)."""
+
+        DECLARATIONS = "declarations", "申报审核决定"
+        CONNECTED_SYSTEM = "connected_system", "对接系统登记的记录"
+        PROVINCIAL_IMPORT = "provincial_import", "省平台导入的记录"
+        SEMINAR = "seminar", "高研班学员登记"
+        HELD_DECISION = "held_decision", "暂缓登记记录的审核决定"
 
     drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="抽查人")
     level = models.PositiveSmallIntegerField("抽查人权限级别")
     scope_label = models.CharField("抽查范围", max_length=255)
+    source = models.CharField("抽查对象", max_length=24, choices=Source.choices, default=Source.DECLARATIONS)
+    # One connected system per draw (its code, as the ledger's source_system); empty for other sources.
+    system_code = models.CharField("对接系统代码", max_length=64, blank=True)
     rate = models.DecimalField("抽查比例", max_digits=4, decimal_places=3)
-    minimum_per_reviewer = models.PositiveSmallIntegerField("每名审核人员最少抽查数")
+    minimum_per_reviewer = models.PositiveSmallIntegerField("每名审核人员（每个系统）最少抽查数")
     seed = models.CharField("随机种子", max_length=64)
-    decided_from = models.DateField("审核日期自")
-    decided_to = models.DateField("审核日期至")
-    candidate_ids = models.JSONField("候选申报")
-    sample_ids = models.JSONField("抽中申报")
+    decided_from = models.DateField("审核（登记）日期自")
+    decided_to = models.DateField("审核（登记）日期至")
+    candidate_ids = models.JSONField("候选（[编号, 审核人或系统]）")
+    sample_ids = models.JSONField("抽中编号")
     drawn_at = models.DateTimeField("抽查时间", auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "抽查复审批次"
+        constraints = [
+            models.CheckConstraint(
+                name="spot_check_system_for_system_draws",
+                condition=(
+                    (Q(source="connected_system") & ~Q(system_code=""))
+                    | (~Q(source="connected_system") & Q(system_code=""))
+                ),
+            ),
+        ]
 
 
 class SpotCheckItem(models.Model):
+    """One sampled decision or record: a declaration's decision, a registered ledger entry (a
+    connected system's, a provincial import's, a 高研班 registration) or a decision on a held record."""
+
     class Outcome(models.TextChoices):
         PENDING = "pending", "待复审"
         UPHELD = "upheld", "维持"
@@ -182,9 +217,21 @@ class SpotCheckItem(models.Model):
     PENDING, UPHELD, OVERTURNED = Outcome.PENDING, Outcome.UPHELD, Outcome.OVERTURNED
 
     spot_check = models.ForeignKey(SpotCheck, models.CASCADE, related_name="items")
-    declaration = models.ForeignKey(Declaration, models.PROTECT, related_name="spot_checks")
+    declaration = models.ForeignKey(
+        Declaration, models.PROTECT, null=True, blank=True, related_name="spot_checks", verbose_name="申报"
+    )
+    entry = models.ForeignKey(
+        LedgerEntry, models.PROTECT, null=True, blank=True, related_name="spot_checks", verbose_name="学时记录"
+    )
+    held = models.ForeignKey(
+        "ledger.HeldRecord", models.PROTECT, null=True, blank=True, related_name="spot_checks",
+        verbose_name="暂缓登记的记录",
+    )  # fmt: skip
     original_status = models.CharField("原审核结果", max_length=16)
-    original_reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    # Who made the sampled decision; none for a record a system registered by itself.
+    original_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="原审核人"
+    )
     outcome = models.CharField(
         "复审结果",
         max_length=16,
@@ -198,7 +245,24 @@ class SpotCheckItem(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["spot_check", "declaration"], name="spot_check_item_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["spot_check", "declaration"], name="spot_check_item_once"),
+            models.UniqueConstraint(fields=["spot_check", "entry"], name="spot_check_item_entry_once"),
+            models.UniqueConstraint(fields=["spot_check", "held"], name="spot_check_item_held_once"),
+            models.CheckConstraint(
+                name="spot_check_item_one_subject",
+                condition=(
+                    Q(declaration__isnull=False, entry__isnull=True, held__isnull=True)
+                    | Q(declaration__isnull=True, entry__isnull=False, held__isnull=True)
+                    | Q(declaration__isnull=True, entry__isnull=True, held__isnull=False)
+                ),
+            ),
+        ]
+
+    @property
+    def subject(self):
+        """What was sampled: the declaration, the ledger entry or the held record."""
+        return self.declaration or self.entry or self.held
 
 
 class IntegrityEntry(models.Model):
@@ -207,6 +271,15 @@ class IntegrityEntry(models.Model):
     person = models.ForeignKey(Person, models.PROTECT, related_name="integrity_entries", verbose_name="人员")
     declaration = models.ForeignKey(
         Declaration, models.PROTECT, null=True, blank=True, related_name="integrity_entries", verbose_name="涉及申报"
+    )
+    # Falsified hours found in a registered entry of any source (a connected system's, an import's ...).
+    entry = models.ForeignKey(
+        LedgerEntry,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="integrity_entries",
+        verbose_name="涉及学时记录",
     )
     finding = models.TextField("查实情况")
     evidence_note = models.TextField("证据说明", blank=True)

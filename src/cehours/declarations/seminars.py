@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from cehours.access.models import Role
 from cehours.access.policy import Action, grants_for, require
-from cehours.audit.services import audit_record
-from cehours.ledger.models import LedgerEntry, Source
+from cehours.audit.services import actor_label_of, audit_record
+from cehours.ledger.holds import Hold, entries_hold
+from cehours.ledger.models import HeldRecord, HoldReason, LedgerEntry, Source
 from cehours.ledger.rulesets import rules_on
 from cehours.ledger.services import NewEntry, Outcome, entries_register_bulk
 from cehours.people.crypto import decrypt_id_number, encrypt_id_number, id_number_hash
@@ -202,35 +203,62 @@ def attendees_submit(*, project: SeminarProject, by, rows: Iterable[tuple[int, d
 
 def _attendee_outcomes(attendees: AttendeeList, system: str) -> list[tuple[int, str, str, Person | None]]:
     """Each row matched against the platform's people: (row, status, message, person)."""
+    project = attendees.project
     rows = [(number, decrypt_id_number(encrypted), name) for number, encrypted, name in attendees.rows]
     hashes = {id_number_hash(id_number) for _, id_number, _ in rows}
-    people = {p.id_number_hash: p for p in Person.objects.filter(id_number_hash__in=hashes)}
+    people = {p.id_number_hash: p for p in Person.objects.filter(id_number_hash__in=hashes).select_related("series")}
     registered = set(
         LedgerEntry.objects.filter(
             source_system=system, source_record_id__in=[str(p.pk) for p in people.values()]
         ).values_list("source_record_id", flat=True)
     )
+    held = {
+        h.source_record_id: h
+        for h in HeldRecord.objects.filter(
+            source_system=system, source_record_id__in=[str(p.pk) for p in people.values()]
+        ).exclude(status=HeldRecord.Status.APPROVED)
+    }
     seen: set[int] = set()
     outcomes: list[tuple[int, str, str, Person | None]] = []
     for number, id_number, name in rows:
         person = people.get(id_number_hash(id_number))
+        earlier = held.get(str(person.pk)) if person is not None else None
         if person is None:
             outcomes.append((number, "rejected", "身份证号码：该人员尚未在平台登记", None))
         elif person.name != name:
             outcomes.append((number, "rejected", "姓名：与平台登记的该身份证号码持有人不一致", None))
         elif str(person.pk) in registered or person.pk in seen:
             outcomes.append((number, "duplicate", "已登记", None))
+        elif earlier is not None and earlier.status == HeldRecord.Status.PENDING:
+            outcomes.append((number, "duplicate", "此前已暂缓登记，待审批部门确认", None))
+        elif earlier is not None:
+            outcomes.append((number, "rejected", f"此前经审核不予登记：{earlier.decision_reason}", None))
+        elif project.series is not None and person.series_id != project.series_id:
+            # DESIGN §2: not registered silently; the approving authority decides (ledger/holds.py).
+            seen.add(person.pk)
+            outcomes.append((number, HELD, _outside_series(person, project), person))
         else:
             seen.add(person.pk)
             outcomes.append((number, "created", "", person))
     return outcomes
 
 
+HELD = "held"
+
+
+def _outside_series(person: Person, project: SeminarProject) -> str:
+    theirs = person.series.name if person.series is not None else "未登记职称系列"
+    ours = project.series.name if project.series is not None else ""
+    return f"学员（{theirs}）不属于本项目的{ours}系列，暂缓登记，由项目审批部门确认"
+
+
 def attendees_check(*, attendees: AttendeeList, by, register: bool) -> list[tuple[int, str, str]]:
     """R12c: the approving authority checks a submitted list; with `register`, each matched
     attendee gets the level's 60/48/36 professional hours, once per person and project.
 
-    Returns (row, status, message) per row: created, duplicate or rejected with the reason.
+    Returns (row, status, message) per row: created, duplicate, held (an attendee outside the
+    project's series, for the approving authority to decide on the held-records page) or rejected
+    with the reason.
     """
     require(by, Action.CHECK_ATTENDEES, attendees)
     project = attendees.project
@@ -249,30 +277,22 @@ def attendees_check(*, attendees: AttendeeList, by, register: bool) -> list[tupl
             raise DeclarationError(
                 "", f"高研班于 {project.end_on.isoformat()} 结束，结束后方可登记学时；名单已保存，届时再确认登记"
             )
-        attendees_in = [(i, person) for i, (_, status, _, person) in enumerate(outcomes) if person is not None]
+        attendees_in = [
+            (i, person) for i, (_, status, _, person) in enumerate(outcomes) if status == "created" and person
+        ]
+        entries = [_seminar_entry(project, person, hours, system) for _, person in attendees_in]
         registered = entries_register_bulk(
-            entries=[
-                NewEntry(
-                    person_id=person.pk,
-                    category=Category.PROFESSIONAL,
-                    hours=hours,
-                    source=Source.SEMINAR,
-                    title=f"高研班：{project.name}",
-                    completed_on=project.end_on,
-                    activity_type="advanced_seminar",
-                    start_on=project.start_on,
-                    end_on=project.end_on,
-                    source_system=system,
-                    source_record_id=str(person.pk),
-                    explanation=f"经批准的{project.get_level_display()}高研班认定 {hours} 专业科目学时（第十二条）",
-                    day_capped=True,
-                )
-                for _, person in attendees_in
-            ],
-            by=by,
-            audit_object_type="attendee_list",
-            audit_object_id=locked.pk,
+            entries=entries, by=by, audit_object_type="attendee_list", audit_object_id=locked.pk
         )
+        outside = [(i, person) for i, (_, status, _, person) in enumerate(outcomes) if status == HELD and person]
+        if outside:
+            held_entries = [_seminar_entry(project, person, hours, system) for _, person in outside]
+            entries_hold(
+                held_entries,
+                {k: Hold(HoldReason.OUTSIDE_SERIES, report[i][2]) for k, (i, _) in enumerate(outside)},
+                by_label=actor_label_of(by),
+                seminar_id=project.pk,
+            )
         for (i, _), outcome in zip(attendees_in, registered, strict=True):
             # Another list of the same project may have registered the person since the match above.
             if outcome.status == Outcome.DUPLICATE:
@@ -288,6 +308,24 @@ def attendees_check(*, attendees: AttendeeList, by, register: bool) -> list[tupl
             action="seminar.attendees_registered",
             object_type="attendee_list",
             object_id=locked.pk,
-            after={s: sum(1 for _, st, _ in report if st == s) for s in ("created", "duplicate", "rejected")},
+            after={s: sum(1 for _, st, _ in report if st == s) for s in ("created", "duplicate", HELD, "rejected")},
         )
     return report
+
+
+def _seminar_entry(project: SeminarProject, person: Person, hours, system: str) -> NewEntry:
+    return NewEntry(
+        person_id=person.pk,
+        category=Category.PROFESSIONAL,
+        hours=hours,
+        source=Source.SEMINAR,
+        title=f"高研班：{project.name}",
+        completed_on=project.end_on,
+        activity_type="advanced_seminar",
+        start_on=project.start_on,
+        end_on=project.end_on,
+        source_system=system,
+        source_record_id=str(person.pk),
+        explanation=f"经批准的{project.get_level_display()}高研班认定 {hours} 专业科目学时（第十二条）",
+        day_capped=True,
+    )

@@ -374,46 +374,65 @@ def registered_entry(declaration: Declaration) -> LedgerEntry | None:
 
 
 def integrity_record(
-    *, person: Person, finding: str, by, on: date, declaration: Declaration | None = None, evidence_note: str = ""
+    *,
+    person: Person,
+    finding: str,
+    by,
+    on: date,
+    declaration: Declaration | None = None,
+    entry: LedgerEntry | None = None,
+    evidence_note: str = "",
 ) -> IntegrityEntry:
     """R20: a level-2 or level-3 reviewer whose scope holds the person records falsification; the
-    declaration's hours are reversed and title applications are blocked until level 3 lifts it."""
+    declaration's hours, or the given entry's whatever its source, are reversed and title
+    applications are blocked until level 3 lifts it."""
     policy.require(by, policy.Action.RECORD_INTEGRITY, person, field="person")
     if not (finding or "").strip():
         raise DeclarationError("finding", "查实情况不能为空")
     if declaration is not None and declaration.person_id != person.pk:
         raise DeclarationError("declaration", "该申报不属于此人员")
+    if entry is not None:
+        if entry.person_id != person.pk:
+            raise DeclarationError("entry", "该学时记录不属于此人员")
+        if entry.reverses_id is not None:
+            raise DeclarationError("entry", "冲销记录本身不能记入诚信档案，请选择被冲销的原记录")
+        if declaration is not None and declaration.entry_id != entry.pk:
+            raise DeclarationError("entry", "该学时记录不是此申报登记的记录")
     with transaction.atomic():
-        entry = IntegrityEntry.objects.create(
+        record = IntegrityEntry.objects.create(
             person=person,
             declaration=declaration,
+            entry=entry,
             finding=finding.strip(),
             evidence_note=(evidence_note or "").strip(),
             recorded_on=on,
             recorded_by=by,
         )
-        reversed_id = None
-        if declaration is not None:
+        counted = None
+        if entry is not None:
+            if not LedgerEntry.objects.filter(reverses=entry).exists():
+                counted = entry
+        elif declaration is not None:
             counted = registered_entry(declaration)
-            if counted is not None:
-                reversed_id = entry_reverse(
-                    entry=counted, by=by, reason=f"弄虚作假，记入诚信档案：{finding.strip()}"
-                ).pk
+        reversed_id = None
+        if counted is not None:
+            reversed_id = entry_reverse(entry=counted, by=by, reason=f"弄虚作假，记入诚信档案：{finding.strip()}").pk
         audit_record(
             actor=by,
             action="integrity.recorded",
             object_type="integrity_entry",
-            object_id=entry.pk,
+            object_id=record.pk,
             after={
                 "person_id": person.pk,
                 "declaration_id": declaration.pk if declaration else None,
-                "finding": entry.finding,
+                "ledger_entry_id": entry.pk if entry else None,
+                "finding": record.finding,
                 "recorded_on": on,
                 "reversal_entry_id": reversed_id,
             },
         )
         notify(person.user, "您的继续教育学时存在弄虚作假情形，已记入职称评审诚信档案，取消职称申报资格（第二十条）")
-    return entry
+    return record
 
 
 def integrity_lift(*, entry: IntegrityEntry, by, reason: str, on: date) -> IntegrityEntry:

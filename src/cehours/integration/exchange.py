@@ -47,6 +47,9 @@ HOURS_COLUMNS = [
     "registered_at",
 ]
 HOURS_REQUIRED = ["source_record_id", "id_number", "name", "category", "hours", "title", "completed_on"]
+# Read on import, never written by the export (its layout is the exchange's): the person's unit, which
+# places a person new to the platform as a connected system's `unit_credit_code` does.
+HOURS_OPTIONAL = ["unit_credit_code"]
 PROVINCE_SYSTEM = "zj-province"
 
 
@@ -127,11 +130,23 @@ def export_audit(*, user, year: int, county: str | None, series: str | None, fmt
     )
 
 
+# How each row's outcome reads, on the page and on the command line.
+STATUS_LABELS = {
+    "ok": "可导入",
+    "created": "新增",
+    "duplicate": "已存在（重复）",
+    "updated": "更新",
+    "unchanged": "无变化",
+    "held": "暂缓登记",
+    "rejected": "未导入",
+}
+
+
 @dataclass
 class RowReport:
     row: int
     key: str
-    status: str  # ok | created | duplicate | updated | unchanged | rejected
+    status: str  # a key of STATUS_LABELS
     errors: list[str] = field(default_factory=list)
 
 
@@ -146,6 +161,11 @@ class ImportReport:
     @property
     def problems(self) -> list[RowReport]:
         return [r for r in self.rows if r.errors]
+
+    @property
+    def counts(self) -> list[tuple[str, int]]:
+        """(label, rows) for each outcome that occurred, in STATUS_LABELS order."""
+        return [(label, n) for status, label in STATUS_LABELS.items() if (n := self.count(status))]
 
 
 def _hours_record(values: dict[str, str]) -> dict:
@@ -163,6 +183,11 @@ def _hours_record(values: dict[str, str]) -> dict:
     }
     if values.get("provider"):
         record["provider"] = values["provider"]
+    # Optional, and only when filled in: a file without the column (or a blank cell) makes the same
+    # record, with the same fingerprint, as before the column existed.
+    for name in HOURS_OPTIONAL:
+        if values.get(name, "").strip():
+            record[name] = values[name]
     return record
 
 
@@ -238,7 +263,7 @@ def import_hours(
             actor=user,
             action="exchange.hours_imported",
             object_type="ledger_entry",
-            after={s: summary.count(s) for s in ("created", "duplicate", "rejected")},
+            after={s: summary.count(s) for s in ("created", "duplicate", "held", "rejected")},
         )
     return summary
 

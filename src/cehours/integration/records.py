@@ -18,7 +18,7 @@ from enum import StrEnum
 from cehours.errors import ErrorCode
 from cehours.rules.conversion import offline_training_hours, online_hours, seminar_hours
 from cehours.rules.hours import Category, to_hours
-from cehours.rules.identifiers import InvalidIdentifier, normalize_id_number
+from cehours.rules.identifiers import InvalidIdentifier, normalize_credit_code, normalize_id_number
 from cehours.rules.ruleset import RuleSet, SeminarLevel
 
 
@@ -45,13 +45,20 @@ MAX_HOURS = Decimal("1000")
 MAX_TRAINING_DAYS = 366
 EARLIEST = date(1990, 1, 1)
 # Longest text per field, in characters as sent (the API's schema documents the same bounds).
-MAX_LENGTHS = {"source_record_id": 128, "name": 64, "title": 255, "provider": 128, "external_url": 500, "industry": 32}
+MAX_LENGTHS = {
+    "source_record_id": 128, "name": 64, "title": 255, "provider": 128, "external_url": 500, "industry": 32,
+    "unit_credit_code": 18,
+}  # fmt: skip
 
 # The submitted fields that make a record's content; a resend must match them exactly.
 CONTENT_FIELDS = (
     "id_number", "name", "category", "activity", "title", "completed_on", "minutes", "start_on", "end_on",
     "hours", "seminar_level", "provider", "external_url", "industry",
 )  # fmt: skip
+# Fields added after systems had registered records: part of the content only when sent, so that a
+# record registered before they existed, resent without them, keeps its fingerprint (a duplicate, not
+# a conflict).
+OPTIONAL_CONTENT_FIELDS = ("unit_credit_code",)
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,8 @@ class ParsedRecord:
     provider: str
     external_url: str
     fingerprint: str
+    # The unit the sending system says the person works for (GB 32100, upper-cased); "" when not sent.
+    unit_credit_code: str = ""
     extra: dict = field(default_factory=dict)
 
 
@@ -162,6 +171,12 @@ def fingerprint(raw: Mapping) -> str:
                 content[name] = str(Decimal(str(content[name])).normalize())
             except InvalidOperation:
                 content[name] = str(content[name])
+    for name in OPTIONAL_CONTENT_FIELDS:
+        value = raw.get(name)
+        if isinstance(value, str):
+            value = value.strip().upper()
+        if value is not None and value != "":  # blank is "not sent", as the parser reads it
+            content[name] = value
     payload = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -177,6 +192,14 @@ def parse_record(raw: object, *, rules_on: Callable[[date], RuleSet], today: dat
     provider = _text(raw, "provider", "举办单位", MAX_LENGTHS["provider"], problems, required=False)
     external_url = _text(raw, "external_url", "链接", MAX_LENGTHS["external_url"], problems, required=False)
     industry = _text(raw, "industry", "行业（系列）代码", MAX_LENGTHS["industry"], problems, required=False)
+    unit_credit_code = _text(
+        raw, "unit_credit_code", "工作单位统一社会信用代码", MAX_LENGTHS["unit_credit_code"], problems, required=False
+    )
+    if unit_credit_code:
+        try:
+            unit_credit_code = normalize_credit_code(unit_credit_code)
+        except InvalidIdentifier as exc:
+            problems.append(Problem("unit_credit_code", ErrorCode.INVALID, f"unit_credit_code：{exc}"))
 
     id_number = ""
     raw_id = raw.get("id_number")
@@ -278,4 +301,5 @@ def parse_record(raw: object, *, rules_on: Callable[[date], RuleSet], today: dat
         provider=provider,
         external_url=external_url,
         fingerprint=fingerprint(raw),
+        unit_credit_code=unit_credit_code,
     )

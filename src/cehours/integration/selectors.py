@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from cehours.ledger.models import LedgerEntry
+from cehours.ledger.models import HeldRecord, LedgerEntry
 
 from .models import ConnectedSystem
 
@@ -15,4 +15,14 @@ def system_records(*, system: ConnectedSystem, source_record_id: str) -> QuerySe
         LedgerEntry.objects.filter(source_system=system.code, source_record_id=source_record_id)
         .select_related("person")
         .prefetch_related("reversed_by")
+    )
+
+
+def system_held_records(*, system: ConnectedSystem, source_record_id: str) -> QuerySet[HeldRecord]:
+    """The system's records under the id that the door held and a reviewer has not registered:
+    waiting, or rejected with the reviewer's reason (an approved one reads back as its entry)."""
+    return (
+        HeldRecord.objects.filter(source_system=system.code, source_record_id=source_record_id)
+        .exclude(status=HeldRecord.Status.APPROVED)
+        .select_related("person")
     )

@@ -27,7 +27,8 @@ from cehours.ledger.selectors import source_records_registered
 from cehours.ledger.services import NewEntry, Outcome, entries_register_bulk
 from cehours.people.crypto import id_number_hash
 from cehours.people.identity import stored_identity
-from cehours.people.models import County, Person, Series
+from cehours.people.models import Person, Series
+from cehours.people.placement import Placement, placement_of_new_person, units_by_credit_code
 from cehours.rules.hours import format_hours
 from cehours.rules.ruleset import RuleSet
 
@@ -35,7 +36,7 @@ from .models import ConnectedSystem
 from .records import ParsedRecord, Problem, parse_record
 
 MAX_BATCH = 1000
-CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
+CREATED, DUPLICATE, REJECTED, HELD = "created", "duplicate", "rejected", "held"
 
 
 @dataclass
@@ -67,6 +68,7 @@ class BatchResult:
             "created": self.count(CREATED),
             "duplicate": self.count(DUPLICATE),
             "rejected": self.count(REJECTED),
+            "held": self.count(HELD),
         }
 
 
@@ -178,8 +180,14 @@ def _register(
                     result.errors.append(
                         Problem(notice.field, notice.code, f"{notice.field}：{notice.message}").as_dict()
                     )
+            elif outcome.status == Outcome.HELD:
+                # Neither registered nor refused: a reviewer decides (ledger/holds.py); read back by id.
+                hold = outcome.hold
+                assert hold is not None  # a HELD outcome always carries its reason
+                result.status, result.hours = HELD, format_hours(outcome.hours or parsed.hours)
+                result.errors.append(Problem(hold.field, hold.code, f"{hold.field}：{hold.message}").as_dict())
             elif outcome.status == Outcome.DUPLICATE:
-                # Registered by a concurrent batch between our read and our insert.
+                # Registered (or held) by a concurrent batch between our read and our insert.
                 if outcome.stored_fingerprint == parsed.fingerprint:
                     result.status, result.hours = DUPLICATE, format_hours(parsed.hours)
                 else:
@@ -230,6 +238,9 @@ def _people_for(
 ) -> tuple[dict[str, int], list[list]]:
     """Person ids by ID number: known people checked by real name (R3), unknown ones created.
 
+    A new person is placed by the unit the record names (people/placement.py): its county, and its
+    series when the record names none; without a known unit they stay unplaced (待确认人员), never
+    placed by the birth area in their ID number. A known person is never moved by a record.
     Also returns [id, masked ID number] of the people this batch created, for the audit trail.
     """
     hashes = {p.id_number: id_number_hash(p.id_number) for _, p in pending}
@@ -241,9 +252,10 @@ def _people_for(
     }
     new: dict[str, Person] = {}
     series_codes = set(Series.objects.values_list("code", flat=True))
-    counties = set(County.objects.values_list("code", flat=True))
+    units = units_by_credit_code(p.unit_credit_code for _, p in pending)
     for result, parsed in pending:
         row = known.get(hashes[parsed.id_number])
+        place: Placement | None = None
         if row is not None:
             if row[2] != parsed.name:
                 result.reject(
@@ -257,7 +269,8 @@ def _people_for(
                     Problem("industry", ErrorCode.INVALID, f"industry：找不到行业（系列）代码 {parsed.industry}")
                 )
                 continue
-            series = parsed.industry or None
+            place = placement_of_new_person(unit=units.get(parsed.unit_credit_code), industry=parsed.industry)
+            series = place.series_id
             earlier = new.get(parsed.id_number)
             if earlier is not None and earlier.name != parsed.name:
                 result.reject(Problem("name", ErrorCode.NAME_MISMATCH, "name：同一批次中该身份证号码对应不同姓名"))
@@ -269,14 +282,14 @@ def _people_for(
                 )
             )
             continue
-        if row is None and parsed.id_number not in new:
-            area = parsed.id_number[:6]
+        if place is not None and parsed.id_number not in new:
             new[parsed.id_number] = Person(
                 name=parsed.name,
                 **stored_identity(parsed.id_number, today=today).as_fields(),
-                county_id=area if area in counties else None,
-                series_id=series,
-                unit_confirmed=False,
+                unit_id=place.unit_id,
+                county_id=place.county_id,
+                series_id=place.series_id,
+                unit_confirmed=False,  # a system named the unit; the unit has not confirmed them
             )
     ids = {number: known[h][1] for number, h in hashes.items() if h in known}
     if new:

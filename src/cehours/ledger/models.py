@@ -145,3 +145,86 @@ class RuleVersionRecord(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("学时规则版本不可删除；更正请录入新的版本")
+
+
+class HoldReason(models.TextChoices):
+    """Why the door held a record for a person to decide (DESIGN §2, plausibility)."""
+
+    ABOVE_RECORD_LIMIT = "above_record_limit", "单条记录学时超过上限"
+    ABOVE_SYSTEM_YEAR_LIMIT = "above_system_year_limit", "该系统本年度登记学时超过上限"
+    TOO_OLD = "too_old", "记录年度早于可直接登记的最早年度"
+    LIKELY_DUPLICATE = "likely_duplicate", "疑似与其他来源已登记的记录重复"
+    OUTSIDE_SERIES = "outside_series", "学员不属于该高研班项目的行业（系列）"
+
+
+class HeldRecord(models.Model):
+    """A record the write door neither registered nor refused: held until a person decides.
+
+    It keeps everything the door was given, so that an approval registers exactly what was sent
+    (through the same door, with the checks that need no person still applied) and a rejection
+    answers the sender with the reviewer's reason. Its source key is taken like a ledger entry's:
+    a resend of a held record is answered with the hold, not held twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审核"
+        APPROVED = "approved", "已确认登记"
+        REJECTED = "rejected", "不予登记"
+
+    person = models.ForeignKey(Person, models.PROTECT, related_name="held_records", verbose_name="人员")
+    year = models.PositiveSmallIntegerField("年度")
+    category = models.CharField("科目类别", max_length=20, choices=CATEGORY_CHOICES)
+    hours = models.DecimalField("学时", max_digits=7, decimal_places=1)
+    source = models.CharField("来源", max_length=24, choices=Source.choices)
+    source_system = models.CharField("来源系统", max_length=64, blank=True)
+    source_record_id = models.CharField("来源记录号", max_length=128, blank=True)
+    source_fingerprint = models.CharField("来源内容摘要", max_length=64, blank=True)
+    activity_type = models.CharField("学习形式", max_length=64, blank=True)
+    title = models.CharField("名称", max_length=255)
+    start_on = models.DateField("开始日期", null=True, blank=True)
+    end_on = models.DateField("结束日期", null=True, blank=True)
+    completed_on = models.DateField("完成日期")
+    provider = models.CharField("举办单位", max_length=128, blank=True)
+    external_url = models.CharField("链接", max_length=500, blank=True)
+    explanation = models.CharField("折算说明", max_length=255, blank=True)
+    day_capped = models.BooleanField("计入每日线下学时上限", default=False)
+    reason = models.CharField("暂缓原因", max_length=32, choices=HoldReason.choices)
+    reason_detail = models.CharField("暂缓说明", max_length=500)
+    # For a likely duplicate: the registered entry it looks like.
+    similar_to = models.ForeignKey(
+        LedgerEntry, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="疑似重复的记录"
+    )
+    # For a 高研班 attendee outside the project's series: the project, whose approvers decide.
+    seminar = models.ForeignKey(
+        "declarations.SeminarProject", models.PROTECT, null=True, blank=True, related_name="held_records"
+    )
+    held_by_label = models.CharField("提交方", max_length=150)
+    held_at = models.DateTimeField("暂缓时间", auto_now_add=True)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="审核人"
+    )
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decided_level = models.PositiveSmallIntegerField("审核人权限级别", null=True, blank=True)
+    decision_reason = models.TextField("审核意见", blank=True)
+    entry = models.OneToOneField(
+        LedgerEntry, models.PROTECT, null=True, blank=True, related_name="held_record", verbose_name="登记的学时记录"
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "暂缓登记的记录"
+        ordering = ["held_at", "pk"]
+        indexes = [models.Index(fields=["status", "held_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_system", "source_record_id"],
+                condition=~Q(source_record_id=""),
+                name="held_record_source_record_once",
+            ),
+            models.CheckConstraint(name="held_record_hours", condition=Q(hours__gte=0, hours__lte=10000)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.get_reason_display()}）"

@@ -21,7 +21,7 @@ def _typed(name: str, value: object) -> object:
     kind = spec.kind if spec else None
     if kind in (FieldKind.HOURS, FieldKind.QUANTUM):
         return Decimal(str(value))
-    if kind is FieldKind.HOURS_LIMITS:
+    if kind in (FieldKind.HOURS_LIMITS, FieldKind.SYSTEM_HOURS_LIMITS):
         pairs = value.items() if isinstance(value, dict) else cast(Iterable[tuple[object, object]], value)
         return tuple((str(key), Decimal(str(limit))) for key, limit in pairs)
     if kind in (FieldKind.COUNT, FieldKind.OPTIONAL_COUNT):

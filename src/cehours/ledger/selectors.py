@@ -14,7 +14,7 @@ from cehours.rules.compliance import YearCompliance, YearTotals, year_compliance
 from cehours.rules.eligibility import Eligibility, integrity_block_active, title_eligibility
 from cehours.rules.hours import PUBLIC_CATEGORIES, Category, to_hours
 
-from .models import LedgerEntry, PersonYearTotal
+from .models import HeldRecord, LedgerEntry, PersonYearTotal
 from .rulesets import rules_for_year, rules_on, stored_versions
 
 # Figure names a page or the API can open down to its entries: the categories plus their sums.
@@ -125,3 +125,18 @@ def compliance_overview(user, *, year: int, unit: int | None = None, only_short:
     if only_short:
         people = people.exclude(qualified)
     return people.order_by("unit__name", "name", "pk"), summary
+
+
+def held_queue(user) -> QuerySet[HeldRecord]:
+    """Held records waiting for the user's decision, oldest first: a level-1 reviewer's for the
+    people in their scope, the approving authority's for 高研班 attendees outside the series."""
+    from cehours.access import policy
+
+    decide = HeldRecord.objects.restrict(user, policy.Action.DECIDE)
+    attendees = HeldRecord.objects.restrict(user, policy.Action.CHECK_ATTENDEES)
+    return (
+        (decide | attendees)
+        .filter(status=HeldRecord.Status.PENDING)
+        .select_related("person", "person__unit", "seminar")
+        .order_by("held_at", "pk")
+    )

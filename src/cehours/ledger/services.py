@@ -29,6 +29,7 @@ from cehours.errors import ErrorCode, FieldError
 from cehours.people.models import Person
 from cehours.rules.daily_cap import DayLoad, Span, admit
 from cehours.rules.hours import Category, to_hours
+from cehours.rules.ruleset import RuleSet
 
 from . import bulk
 from .models import LedgerEntry, PersonYearTotal, Source
@@ -72,6 +73,7 @@ class Outcome(StrEnum):
     CREATED = "created"
     DUPLICATE = "duplicate"
     REFUSED = "refused"
+    HELD = "held"  # neither registered nor refused: waiting for a reviewer (ledger/holds.py)
 
 
 class EntryOutcome(NamedTuple):
@@ -86,6 +88,9 @@ class EntryOutcome(NamedTuple):
     # The hours registered, when the door cut them (R12a across sources), with the reason.
     hours: Decimal | None = None
     notice: LedgerError | None = None
+    # For a held entry: the HeldRecord, and why it was held (the code is the hold reason).
+    held_id: int | None = None
+    hold: LedgerError | None = None
 
 
 # Column lengths of LedgerEntry that are identifiers: too long is refused, never cut.
@@ -220,6 +225,13 @@ def _apply_daily_cap(
     first = min(entries[i].start_on for i in capped)  # type: ignore[type-var]
     last = max(entries[i].end_on for i in capped)  # type: ignore[type-var]
     versions = stored_versions()
+    by_day: dict[date, RuleSet] = {}
+
+    def rules_for(day: date) -> RuleSet:
+        if day not in by_day:  # one lookup per day, not per entry: a batch shares a few days
+            by_day[day] = rules_on(day, versions)
+        return by_day[day]
+
     loads = {pk: DayLoad() for pk in people}
     existing = (
         LedgerEntry.objects.filter(person_id__in=people, start_on__lte=last, end_on__gte=first)
@@ -228,12 +240,12 @@ def _apply_daily_cap(
         .values_list("person_id", "start_on", "end_on", "hours")
     )
     for person_id, start_on, end_on, hours in existing:
-        loads[person_id].add(_occupied(Span(start_on, end_on, hours), rules_on(end_on, versions).offline_hours_per_day))
+        loads[person_id].add(_occupied(Span(start_on, end_on, hours), rules_for(end_on).offline_hours_per_day))
     for i in capped:
         entry = entries[i]
         start_on, end_on = entry.start_on, entry.end_on
         assert start_on is not None and end_on is not None  # capped holds only entries with both days
-        rules = rules_on(entry.completed_on, versions)
+        rules = rules_for(entry.completed_on)
         claimed = to_hours(entry.hours)
         if entry.activity_type in _FIXED_AWARDS:
             # R12c awards a 高研班 its fixed hours whatever its length; it still fills its days, so
@@ -298,10 +310,14 @@ def entries_register_bulk(
     audit_object_id: str | int = "",
     audit_after: Mapping[str, object] | None = None,
     audit_each: bool = False,
+    check_plausibility: bool = True,
 ) -> list[EntryOutcome]:
     """Register a batch of entries in one transaction; one outcome per entry, in the order given.
 
-    A refused entry changes nothing and does not stop the others. The audit trail gets one event
+    A refused entry changes nothing and does not stop the others. An entry from a source no person
+    checks (a connected system, a provincial file) that looks implausible is held instead
+    (ledger/holds.py); `check_plausibility=False` is for the reviewer's approval of a held entry.
+    The audit trail gets one event
     for the batch (`audit_action` on `audit_object_type`/`audit_object_id`, with the created entry
     ids and source record ids, plus `audit_after`), or with `audit_each` one event per created
     entry holding its content. Nothing is audited when nothing was created.
@@ -314,11 +330,25 @@ def entries_register_bulk(
     by_id = by.pk if getattr(by, "pk", None) else None
     now = timezone.now()
     with transaction.atomic():
-        _apply_daily_cap(entries, [i for i, r in enumerate(refusals) if r is None], refusals, notices)
+        open_ = [i for i, r in enumerate(refusals) if r is None]
+        if check_plausibility:
+            from .holds import entries_hold, hold_reasons, holds_answered
+
+            answered = holds_answered(entries, open_)
+            for i, outcome in answered.items():
+                outcomes[i] = outcome
+            open_ = [i for i in open_ if i not in answered]
+            reasons = hold_reasons(entries, open_, today=timezone.localdate(now))
+            if reasons:
+                held = entries_hold(entries, reasons, by_label=label)
+                for i, outcome in held.items():
+                    outcomes[i] = outcome
+                open_ = [i for i in open_ if i not in reasons]
+        _apply_daily_cap(entries, open_, refusals, notices)
         for i, refusal in enumerate(refusals):
             if refusal is not None:
                 outcomes[i] = EntryOutcome(Outcome.REFUSED, refusal=refusal)
-        accepted = [i for i, refusal in enumerate(refusals) if refusal is None]
+        accepted = [i for i in open_ if refusals[i] is None]
         if not accepted:
             return outcomes  # type: ignore[return-value]
         rows = [_row(entries[i], by_id=by_id, label=label, at=now) for i in accepted]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
+from cehours.access.policy import Action
+from cehours.integration.models import ConnectedSystem
+from cehours.ledger.models import LedgerEntry
 from cehours.rules.identifiers import InvalidIdentifier, normalize_id_number
 
 from .crypto import id_number_hash
@@ -43,3 +46,34 @@ def people_search(user, query: str, limit: int = 50) -> QuerySet[Person]:
     if number is None:
         return people.filter(name__startswith=query).order_by("name", "pk")[:limit]
     return people.filter(id_number_hash=id_number_hash(number))
+
+
+def unplaced_people(user) -> QuerySet[Person]:
+    """People with no unit (待确认人员) whom the user may see, newest first (people/placement.py).
+
+    Through the access policy like every read: a person first seen in a record without a known unit
+    has no county either, so city-wide staff and the industry authority of their series see them, a
+    county's staff do not (a unit-less person registered with a county stays in that county's view).
+    `first_system` is the code of the connected system whose entry for them was registered first.
+    """
+    first_system = (
+        LedgerEntry.objects.filter(person=OuterRef("pk"))
+        .exclude(source_system="")
+        .order_by("pk")
+        .values("source_system")
+    )
+    return (
+        Person.objects.restrict(user, Action.VIEW_PERSON)
+        .filter(unit__isnull=True)
+        .select_related("series", "county")
+        .annotate(first_system=Subquery(first_system[:1]))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def system_names(codes) -> dict[str, str]:
+    """Connected systems' names by code, for the codes given (no query for none)."""
+    wanted = {code for code in codes if code}
+    if not wanted:
+        return {}
+    return dict(ConnectedSystem.objects.filter(code__in=wanted).values_list("code", "name"))

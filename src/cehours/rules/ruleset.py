@@ -71,11 +71,19 @@ class RuleSet:
     # Records for a year more than this many years before the current one are held. Off (None) by
     # default: the regulation has no such rule, and systems that connect bring their history.
     oldest_record_years: int | None = None
+    # The most hours one connected system may register for one person in one year, by system code;
+    # above it the record is held. None set by default: the regulation caps no source's year.
+    system_year_hours_limits: tuple[tuple[str, Decimal], ...] = ()
 
     def record_limit(self, activity: str, category: str) -> Decimal:
         """The most hours one unchecked record of this activity and category may carry."""
         limits = dict(self.record_hours_limits)
         return Decimal(str(limits.get(f"{activity}:{category}", limits.get(activity, self.max_record_hours))))
+
+    def system_year_limit(self, system: str) -> Decimal | None:
+        """The most hours the connected system may register per person in a year; None if no limit."""
+        limits = dict(self.system_year_hours_limits)
+        return Decimal(str(limits[system])) if system in limits else None
 
     def seminar_hours(self, level: SeminarLevel | str) -> Decimal:
         return {
@@ -95,6 +103,7 @@ TENTH = Decimal("0.1")
 MAX_HOURS = Decimal("1000")
 MAX_COUNT = 36500  # a hundred years in days: above any figure a rule could mean
 ACTIVITY_KEY = re.compile(r"^[a-z][a-z0-9_]*(:[a-z][a-z0-9_]*)?$")
+SYSTEM_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # a connected system's code (a slug)
 
 
 class FieldKind(StrEnum):
@@ -105,6 +114,7 @@ class FieldKind(StrEnum):
     COUNT = "count"  # a whole number ≥ 1
     OPTIONAL_COUNT = "optional_count"  # a whole number ≥ 1, or OFF
     HOURS_LIMITS = "hours_limits"  # activity (or activity:category) = hours, several
+    SYSTEM_HOURS_LIMITS = "system_hours_limits"  # connected system code = hours, several
 
 
 @dataclass(frozen=True)
@@ -152,7 +162,11 @@ FIELD_SPECS: dict[str, FieldSpec] = {
     "oldest_record_years": FieldSpec(
         "可直接登记记录的最早年度（距当年年数）", OPTIONAL, "年", option=True, off_text="不限"
     ),
+    "system_year_hours_limits": FieldSpec(
+        "对接系统每人每年登记学时上限", FieldKind.SYSTEM_HOURS_LIMITS, "学时", option=True, off_text="不限"
+    ),
 }
+LIMIT_KINDS = (FieldKind.HOURS_LIMITS, FieldKind.SYSTEM_HOURS_LIMITS)
 ANNUAL_FIELDS = ("annual_total", "annual_professional", "annual_public")
 
 
@@ -196,28 +210,29 @@ def _count(name: str, spec: FieldSpec, raw: object) -> int:
 
 
 def _hours_limits(name: str, spec: FieldSpec, raw: object) -> tuple[tuple[str, Decimal], ...]:
+    systems = spec.kind is FieldKind.SYSTEM_HOURS_LIMITS
+    pattern, what = (SYSTEM_KEY, "对接系统代码") if systems else (ACTIVITY_KEY, "学习形式代码")
+    example = "city-hospital=120" if systems else "offline_training=40"
     if isinstance(raw, str):
         items = [item.strip() for item in re.split(r"[;,；，\n]", raw) if item.strip()]
         pairs = []
         for item in items:
             key, sep, hours = item.partition("=")
             if not sep:
-                raise RuleValueError(name, f"“{spec.label}”每项应写作 学习形式代码=学时，如 offline_training=40")
+                raise RuleValueError(name, f"“{spec.label}”每项应写作 {what}=学时，如 {example}")
             pairs.append((key.strip(), hours.strip()))
     elif isinstance(raw, dict):
         pairs = list(raw.items())
     elif isinstance(raw, list | tuple):
         pairs = [tuple(pair) for pair in raw]
     else:
-        raise RuleValueError(name, f"“{spec.label}”每项应写作 学习形式代码=学时，如 offline_training=40")
+        raise RuleValueError(name, f"“{spec.label}”每项应写作 {what}=学时，如 {example}")
     limits: dict[str, Decimal] = {}
     for key, hours in pairs:
         key = str(key)
-        if not ACTIVITY_KEY.match(key):
-            raise RuleValueError(
-                name,
-                f"“{spec.label}”中的“{key}”不是学习形式代码（如 offline_training 或 offline_training:professional）",
-            )
+        if not pattern.match(key):
+            shape = "如 city-hospital" if systems else "如 offline_training 或 offline_training:professional"
+            raise RuleValueError(name, f"“{spec.label}”中的“{key}”不是{what}（{shape}）")
         if key in limits:
             raise RuleValueError(name, f"“{spec.label}”中“{key}”出现了两次")
         limits[key] = _hours(name, spec, hours)
@@ -230,7 +245,7 @@ def rule_value(name: str, raw: object) -> object:
     spec = FIELD_SPECS.get(name)
     if spec is None:
         raise RuleValueError(name, f"未知的规则字段：{name}")
-    if spec.kind is FieldKind.HOURS_LIMITS:
+    if spec.kind in LIMIT_KINDS:
         return _hours_limits(name, spec, raw)
     if spec.kind is FieldKind.OPTIONAL_COUNT and (raw is None or (isinstance(raw, str) and raw.strip() in OFF_WORDS)):
         return OFF
@@ -244,7 +259,7 @@ def describe_value(name: str, value: object) -> str:
     spec = FIELD_SPECS[name]
     if value is None or value == OFF:
         return spec.off_text or "未设置"
-    if spec.kind is FieldKind.HOURS_LIMITS:
+    if spec.kind in LIMIT_KINDS:
         pairs = _hours_limits(name, spec, value)  # typed pairs, or a stored dict read back
         return "；".join(f"{key} {hours} {spec.unit}" for key, hours in pairs) or spec.off_text
     return f"{value} {spec.unit}".strip()

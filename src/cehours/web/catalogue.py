@@ -72,7 +72,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             except FieldError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         status = 400
-    own = ActivityType.objects.filter(series__in=series).select_related("series").order_by("series", "code")
-    defaults = ActivityType.objects.filter(series__isnull=True).order_by("code")
+    current = ActivityType.objects.filter(superseded_at__isnull=True)
+    own = current.filter(series__in=series).select_related("series").order_by("series", "code")
+    defaults = current.filter(series__isnull=True).order_by("code")
     context = {"form": form, "own": own, "defaults": defaults, "zero": Decimal(0)}
     return render(request, "web/catalogue.html", context, status=status)

@@ -1,6 +1,6 @@
 """Template context shared by every page: what the navigation offers this user (asked of the policy)."""
 
-from cehours.access.policy import Action, can, grants_for, highest_level, is_staff
+from cehours.access.policy import Action, can, claim_units, grants_for, highest_level, is_staff, reaches_unplaced
 
 
 def navigation(request) -> dict:
@@ -13,9 +13,12 @@ def navigation(request) -> dict:
         "nav_catalogue": can(user, Action.EDIT_CATALOGUE),
         "nav_rules": can(user, Action.EDIT_RULES),
         "nav_reviews": can(user, Action.DECIDE),
+        "nav_held": can(user, Action.DECIDE) or can(user, Action.CHECK_ATTENDEES),
         "nav_spot_checks": highest_level(user, Action.SPOT_CHECK) >= 2,
         "nav_seminars": can(user, Action.VIEW_SEMINAR),
         "nav_is_staff": is_staff(user),
+        "nav_unplaced": reaches_unplaced(user),
+        "nav_claim": bool(claim_units(user)),
         "nav_has_person": hasattr(user, "person"),
         "nav_is_hr": can(user, Action.MANAGE_SYSTEMS) or can(user, Action.IMPORT_DATA),
     }

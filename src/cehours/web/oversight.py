@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,13 +18,45 @@ from cehours.access.policy import Action, highest_level
 from cehours.declarations.models import IntegrityEntry, SpotCheck, SpotCheckItem
 from cehours.declarations.selectors import declaration_visible
 from cehours.declarations.services import integrity_lift, integrity_record
-from cehours.declarations.spotchecks import reviewer_statistics, spot_check_draw, spot_check_rederive, spot_check_review
+from cehours.declarations.spotchecks import (
+    origin_label,
+    reviewer_statistics,
+    source_names,
+    spot_check_draw,
+    spot_check_rederive,
+    spot_check_review,
+    spot_check_systems,
+    system_statistics,
+)
 from cehours.errors import FieldError
+from cehours.ledger.models import LedgerEntry
 
 from .forms import DATE_ERRORS, refused
 
+# What a draw samples, as the form offers it (DESIGN §5: a spot check reaches every source).
+SOURCE_CHOICES = [
+    (SpotCheck.Source.DECLARATIONS, "申报审核决定"),
+    (SpotCheck.Source.CONNECTED_SYSTEM, "对接系统登记的记录（选择系统）"),
+    (SpotCheck.Source.PROVINCIAL_IMPORT, "省平台导入的记录"),
+    (SpotCheck.Source.SEMINAR, "高研班学员登记"),
+    (SpotCheck.Source.HELD_DECISION, "暂缓登记记录的审核决定"),
+]
+
 
 class DrawForm(forms.Form):
+    # Not sent: declarations, as before there was a choice.
+    source = forms.ChoiceField(
+        label="抽查对象",
+        choices=SOURCE_CHOICES,
+        required=False,
+        initial=SpotCheck.Source.DECLARATIONS,
+        error_messages={"invalid_choice": "抽查对象无效，请从列表中选择"},
+    )
+    system_code = forms.ChoiceField(
+        label="对接系统",
+        required=False,
+        error_messages={"invalid_choice": "所选对接系统在您的抽查范围内没有登记记录"},
+    )
     rate = forms.DecimalField(
         label="抽查比例",
         min_value=Decimal("0.001"),
@@ -50,9 +82,25 @@ class DrawForm(forms.Form):
             "max_value": "不能超过 100",
         },
     )
-    decided_from = forms.DateField(label="审核日期自", error_messages=DATE_ERRORS)
-    decided_to = forms.DateField(label="审核日期至", error_messages=DATE_ERRORS)
+    decided_from = forms.DateField(label="审核或登记日期自", error_messages=DATE_ERRORS)
+    decided_to = forms.DateField(label="审核或登记日期至", error_messages=DATE_ERRORS)
     seed = forms.CharField(label="随机种子（可不填，由系统生成）", required=False, max_length=64)
+
+    def __init__(self, *args, systems: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the systems whose records the drawer's scope reaches (spotchecks.spot_check_systems).
+        system_code = self.fields["system_code"]
+        assert isinstance(system_code, forms.ChoiceField)
+        system_code.choices = [("", "（抽查对接系统时选择）"), *systems]
+
+    def clean_source(self) -> str:
+        return self.cleaned_data.get("source") or SpotCheck.Source.DECLARATIONS
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("source") == SpotCheck.Source.CONNECTED_SYSTEM and not data.get("system_code"):
+            self.add_error("system_code", "抽查对接系统登记的记录须选择对接系统")
+        return data
 
 
 def _oversight(request) -> int:
@@ -66,8 +114,11 @@ def _oversight(request) -> int:
 def spot_checks(request: HttpRequest) -> HttpResponse:
     level = _oversight(request)
     today = timezone.localdate()
+    systems = spot_check_systems(request.user)
     form = DrawForm(
-        request.POST or None, initial={"rate": "0.1", "decided_from": today - timedelta(days=30), "decided_to": today}
+        request.POST or None,
+        initial={"rate": "0.1", "decided_from": today - timedelta(days=30), "decided_to": today},
+        systems=systems,
     )
     status = 200
     if request.method == "POST":
@@ -83,16 +134,30 @@ def spot_checks(request: HttpRequest) -> HttpResponse:
             except FieldError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         status = 400
+    checks = list(SpotCheck.objects.restrict(request.user, Action.SPOT_CHECK).order_by("-drawn_at")[:50])
     context = {
         "form": form,
         "level": level,
-        "checks": SpotCheck.objects.restrict(request.user, Action.SPOT_CHECK).order_by("-drawn_at")[:50],
+        "systems": systems,
+        "checks": checks,
+        "system_names": source_names({c.system_code for c in checks if c.system_code}),
         "stats": reviewer_statistics(request.user),
+        "system_stats": system_statistics(request.user),
         "integrity": IntegrityEntry.objects.visible_to(request.user)
         .select_related("person")
         .order_by("-recorded_on")[:100],
     }
     return render(request, "web/spot_checks.html", context, status=status)
+
+
+def user_name(user) -> str:
+    """A staff member as pages show them: their person's name, or their username."""
+    if user is None:
+        return ""
+    try:
+        return user.person.name
+    except ObjectDoesNotExist:
+        return user.username
 
 
 @login_required
@@ -101,8 +166,31 @@ def spot_check(request: HttpRequest, pk: int) -> HttpResponse:
     check = SpotCheck.objects.restrict(request.user, Action.SPOT_CHECK).filter(pk=pk).first()
     if check is None:
         raise Http404("未找到该抽查批次")
-    items = check.items.select_related("declaration", "declaration__person", "original_reviewer").order_by("pk")
-    context = {"check": check, "items": items, "rederived": spot_check_rederive(check) == list(check.sample_ids)}
+    items = list(
+        check.items.select_related(
+            "declaration", "declaration__person", "entry", "entry__person", "held", "held__person",
+            "original_reviewer", "original_reviewer__person", "reviewed_by",
+        ).order_by("pk")
+    )  # fmt: skip
+    records = [i.entry or i.held for i in items if i.entry_id or i.held_id]
+    names = source_names({r.source_system for r in records if r is not None} | {check.system_code})
+    entry_ids = [i.entry_id for i in items if i.entry_id]
+    reversed_ids = set(LedgerEntry.objects.filter(reverses_id__in=entry_ids).values_list("reverses_id", flat=True))
+    rows = [
+        {
+            "item": i,
+            "reviewer": user_name(i.original_reviewer),
+            "origin": origin_label(i.subject.source, i.subject.source_system, names) if not i.declaration_id else "",
+            "reversed": i.entry_id in reversed_ids,
+        }
+        for i in items
+    ]
+    context = {
+        "check": check,
+        "items": rows,
+        "system_name": names.get(check.system_code, check.system_code),
+        "rederived": spot_check_rederive(check) == list(check.sample_ids),
+    }
     return render(request, "web/spot_check.html", context)
 
 
@@ -113,7 +201,7 @@ def spot_check_item(request: HttpRequest, pk: int) -> HttpResponse:
     item = (
         SpotCheckItem.objects.restrict(request.user, Action.SPOT_CHECK)
         .filter(pk=pk)
-        .select_related("spot_check", "declaration", "declaration__person")
+        .select_related("spot_check", "declaration", "entry", "held")
         .first()
     )
     if item is None:
@@ -148,6 +236,28 @@ def integrity_new(request: HttpRequest, pk: int) -> HttpResponse:
     except FieldError as exc:
         refused(request, exc, {"finding": "查实情况"})
     return redirect("web:declaration", pk=pk)
+
+
+@require_POST
+@login_required
+def entry_integrity_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record falsification found in a registered entry of any source (R20); it is reversed."""
+    entry = LedgerEntry.objects.visible_to(request.user).select_related("person").filter(pk=pk).first()
+    if entry is None:
+        raise Http404("未找到该学时记录，或不在您的查看范围内")
+    try:
+        integrity_record(
+            person=entry.person,
+            entry=entry,
+            by=request.user,
+            finding=request.POST.get("finding", ""),
+            evidence_note=request.POST.get("evidence_note", ""),
+            on=timezone.localdate(),
+        )
+        messages.success(request, "已记入诚信档案，该学时记录已冲销。")
+    except FieldError as exc:
+        refused(request, exc, {"finding": "查实情况", "entry": "学时记录"})
+    return redirect("web:person-entries", pk=entry.person_id)
 
 
 @require_POST

@@ -39,6 +39,7 @@ _HINTS = {
     FieldKind.COUNT: "正整数",
     FieldKind.OPTIONAL_COUNT: "正整数；填“关闭”即取消",
     FieldKind.HOURS_LIMITS: "学习形式代码=学时，多项用分号分隔，如 offline_training=40；other=20",
+    FieldKind.SYSTEM_HOURS_LIMITS: "对接系统代码=学时，多项用分号分隔，如 city-hospital=120",
 }
 
 

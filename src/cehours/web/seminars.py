@@ -193,12 +193,15 @@ def attendee_list(request: HttpRequest, pk: int) -> HttpResponse:
     except FieldError as exc:
         messages.error(request, exc.message)
         return redirect("web:seminars")
-    counts = {s: sum(1 for _, status, _ in report if status == s) for s in ("created", "duplicate", "rejected")}
+    counts = {
+        s: sum(1 for _, status, _ in report if status == s) for s in ("created", "duplicate", "held", "rejected")
+    }
     if register:
         messages.success(
             request,
             f"学员名单已审核登记：新登记 {counts['created']} 人，已登记 {counts['duplicate']} 人，"
-            f"未登记 {counts['rejected']} 人。",
+            + (f"暂缓登记 {counts['held']} 人（见“暂缓登记”页），" if counts["held"] else "")
+            + f"未登记 {counts['rejected']} 人。",
         )
         return redirect("web:attendee-list", pk=pk)
     context = {"list": submitted, "report": report, "counts": counts, "project": submitted.project}

@@ -3,7 +3,21 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import account, audit, catalogue, declarations, exchange, oversight, overview, privacy, seminars, systems, views
+from . import (
+    account,
+    audit,
+    catalogue,
+    declarations,
+    exchange,
+    holds,
+    oversight,
+    overview,
+    privacy,
+    seminars,
+    systems,
+    unplaced,
+    views,
+)
 from .rules import rules as rule_versions
 
 app_name = "web"
@@ -20,6 +34,8 @@ urlpatterns = [
     path("me/", views.my_hours, name="my-hours"),
     path("me/entries/", views.my_entries, name="my-entries"),
     path("people/", views.people, name="people"),
+    path("people/unplaced/", unplaced.unplaced, name="people-unplaced"),
+    path("people/claim/", unplaced.claim, name="people-claim"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/entries/", views.person_entries_page, name="person-entries"),
     path("people/<int:pk>/eligibility/", views.person_eligibility_page, name="person-eligibility"),
@@ -30,9 +46,12 @@ urlpatterns = [
     path("declarations/<int:pk>/integrity/", oversight.integrity_new, name="integrity-new"),
     path("evidence/<int:pk>/", declarations.evidence_file, name="evidence"),
     path("review/", declarations.review, name="review"),
+    path("review/held/", holds.held_records, name="held-records"),
+    path("review/held/<int:pk>/", holds.held_record_decide, name="held-record-decide"),
     path("spot-checks/", oversight.spot_checks, name="spot-checks"),
     path("spot-checks/<int:pk>/", oversight.spot_check, name="spot-check"),
     path("spot-checks/items/<int:pk>/", oversight.spot_check_item, name="spot-check-item"),
+    path("entries/<int:pk>/integrity/", oversight.entry_integrity_new, name="entry-integrity-new"),
     path("integrity/<int:pk>/lift/", oversight.integrity_lift_view, name="integrity-lift"),
     path("audit/", audit.audit_trail, name="audit"),
     path("privacy/reads/", privacy.reads, name="privacy-reads"),

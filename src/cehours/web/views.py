@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from cehours.access.policy import is_staff
+from cehours.access.policy import Action, can, is_staff
 from cehours.declarations.selectors import notices_for
 from cehours.ledger.rulesets import rules_for_year
 from cehours.ledger.selectors import person_compliance, person_eligibility, person_entries
@@ -154,6 +154,9 @@ def _entries_page(request: HttpRequest, person: Person, own: bool) -> HttpRespon
         "total": total,
         "own": own,
         "category_labels": {c.value: CATEGORY_LABELS[c] for c in Category},
+        # R20: falsified hours of any source go into the integrity archive from here (levels 2 and 3).
+        "may_record_integrity": not own and can(request.user, Action.RECORD_INTEGRITY, person),
+        "reversed_ids": {e.reverses_id for e in entries if e.reverses_id},
     }
     return render(request, "web/entries.html", context)
 

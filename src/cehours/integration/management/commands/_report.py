@@ -1,13 +1,6 @@
 """Printing an import report: every problem row, then the counts."""
 
-STATUS_LABELS = {
-    "ok": "可导入",
-    "created": "新增",
-    "duplicate": "已存在（重复）",
-    "updated": "更新",
-    "unchanged": "无变化",
-    "rejected": "未导入",
-}
+from cehours.integration.exchange import STATUS_LABELS
 
 
 def print_report(command, report, statuses) -> None:

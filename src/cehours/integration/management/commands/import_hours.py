@@ -31,4 +31,4 @@ class Command(BaseCommand):
             )
         except (TableError, ExchangeError) as exc:
             raise CommandError(str(exc)) from exc
-        print_report(self, report, ("created", "duplicate", "rejected"))
+        print_report(self, report, ("created", "duplicate", "held", "rejected"))

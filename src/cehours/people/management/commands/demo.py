@@ -11,7 +11,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--people", type=int, default=3000, help="人员数，默认 3000")
-        parser.add_argument("--years", type=int, default=5, help="学时记录年数，默认 5")
+        parser.add_argument("--years", type=int, default=5, help="当年之前的完整学时年数（另加当年至今），默认 5")
         parser.add_argument("--seed", type=int, default=20261129)
 
     def handle(self, *args, people, years, seed, **options):
@@ -22,7 +22,11 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         result = load_demo(people=people, years=years, seed=seed)
         if result["created"]:
-            self.stdout.write(f"已生成演示数据：{result['people']} 名人员，{result['entries']} 条学时记录。")
+            intake = result.get("demo_intake", {})
+            self.stdout.write(
+                f"已生成演示数据：{result['people']} 名人员（其中待确认人员 {intake.get('created', 0)} 名），"
+                f"{result['entries']} 条学时记录，暂缓登记 {intake.get('held', 0)} 条。"
+            )
         else:
             self.stdout.write(f"演示数据已存在（{result['people']} 名人员），未重复生成。")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
