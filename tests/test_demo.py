@@ -90,9 +90,10 @@ def test_r13_demo_people_pass_and_fail_a_five_year_title_check(loaded, client):
     evaluator = get_user_model().objects.create_user("demo_evaluator")
     grant_create(user=evaluator, role=Role.EVALUATOR)
     client.force_login(evaluator)
-    html = client.get(
-        f"/people/{person.pk}/eligibility/?application_year={today.year}&required_years=5"
-    ).content.decode()
+    # Demo people have a title date and placeholder title-table years: judging them by five years
+    # from A − 5, as above, is the evaluator's override and needs its reason (R13).
+    query = f"application_year={today.year}&required_years=5&since_year={today.year - 5}&override_reason=按五年判断"
+    html = client.get(f"/people/{person.pk}/eligibility/?{query}").content.decode()
     assert "继续教育学时不符合申报条件" in html
     assert all(reason in html for reason in result.reasons)
 

@@ -32,11 +32,12 @@ from cehours.ledger.models import LedgerEntry, Source
 from cehours.ledger.rulesets import rules_for_year
 from cehours.ledger.services import NewEntry, Outcome, entries_register_bulk
 from cehours.people.identity import stored_identity
-from cehours.people.models import County, Organisation, OrganisationKind, Person, Series, Unit
+from cehours.people.models import County, Organisation, OrganisationKind, Person, Series, TitleRequirement, Unit
 from cehours.rules.conversion import offline_training_hours, online_hours
 from cehours.rules.hours import Category
 from cehours.rules.identifiers import id_check_digit, uscc_check_char
 from cehours.rules.ruleset import RuleSet, RuleVersion
+from cehours.rules.titles import TitleLevel
 
 DEMO_PASSWORD = "cehours-demo-2026"
 
@@ -49,6 +50,52 @@ SERIES = [
     ("accounting", "会计"),
 ]
 _USCC_BODY = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+# R13: city HR's title table for the demo series — PLACEHOLDER figures, not the official ones
+# (第十三条 names no numbers; the years each application requires are set by the title rules of
+# each series). Marked `placeholder` so every page that uses them says 占位值.
+DEMO_TITLE_YEARS = {
+    TitleLevel.JUNIOR: 2,
+    TitleLevel.INTERMEDIATE: 3,
+    TitleLevel.DEPUTY_SENIOR: 5,
+    TitleLevel.SENIOR: 5,
+}
+DEMO_TITLE_NAMES = {
+    "health": ("医师", "主治医师", "副主任医师", "主任医师"),
+    "education": ("二级教师", "一级教师", "高级教师", "正高级教师"),
+    "engineering": ("助理工程师", "工程师", "高级工程师", "正高级工程师"),
+    "agriculture": ("助理农艺师", "农艺师", "高级农艺师", "正高级农艺师"),
+    "economics": ("助理经济师", "经济师", "高级经济师", "正高级经济师"),
+    "accounting": ("助理会计师", "会计师", "高级会计师", "正高级会计师"),
+}
+DEMO_TITLE_FROM = date(1990, 1, 1)  # in force for every year the platform holds
+
+
+def _demo_title_requirements(series: dict[str, Series]) -> int:
+    """Placeholder rows for every demo series and level, once (the table is append-only)."""
+    if TitleRequirement.objects.filter(series__in=list(series.values())).exists():
+        return 0
+    rows = [
+        TitleRequirement(
+            series=s,
+            level=level.value,
+            local_name=DEMO_TITLE_NAMES.get(code, ("", "", "", ""))[index],
+            required_years=DEMO_TITLE_YEARS[level],
+            effective_from=DEMO_TITLE_FROM,
+            placeholder=True,
+        )
+        for code, s in series.items()
+        for index, level in enumerate(TitleLevel)
+    ]
+    TitleRequirement.objects.bulk_create(rows)
+    audit_record(
+        actor=None,
+        actor_label="demo",
+        action="titles.placeholders_loaded",
+        object_type="title_requirement",
+        after={"rows": len(rows), "years": {level.value: n for level, n in DEMO_TITLE_YEARS.items()}},
+    )
+    return len(rows)
 
 
 def synthetic_id_number(rng: random.Random, county_code: str) -> str:
@@ -423,6 +470,7 @@ def load_demo(*, people: int = 3000, years: int = 5, seed: int = 20261129, today
 
     with transaction.atomic():
         series = {code: Series.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in SERIES}
+        _demo_title_requirements(series)
         lishui = counties[0]
         Organisation.objects.get_or_create(
             name="丽水市人力资源和社会保障局", defaults={"kind": OrganisationKind.HR_BUREAU}

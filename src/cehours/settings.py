@@ -144,6 +144,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # axes' lockout check first (it refuses before the password is even checked), then Django's own.
 AUTHENTICATION_BACKENDS = [
     "cehours.access.signin.LockoutBackend",
+    "cehours.access.signin.ProfessionalBackend",  # professionals: ID number or mobile number
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -185,6 +186,8 @@ CEHOURS_SESSION_IDLE_MINUTES = env_int("CEHOURS_SESSION_IDLE_MINUTES", 30, minim
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Personal API tokens lapse after this many days.
 CEHOURS_TOKEN_DAYS = env_int("CEHOURS_TOKEN_DAYS", 90, minimum=1)
+# Issue 10: how long a unit's activation code for a professional's account stays valid.
+CEHOURS_ACTIVATION_DAYS = env_int("CEHOURS_ACTIVATION_DAYS", 14, minimum=1)
 
 # Failed sign-ins (django-axes): 5 for one account or 20 from one address within 15 minutes stop
 # sign-ins for 15 minutes. axes counts per username and per address ("either"); the callable limit

@@ -144,6 +144,10 @@ MAY = {
     ),
     # R2: a person belongs to their unit; the unit's own staff claim the people no unit has confirmed.
     Action.CLAIM_PERSON: lambda k: k.role == Role.UNIT_STAFF,
+    # Issue 10: the unit confirms its people's accounts (an HR bureau those of people no unit has).
+    Action.CONFIRM_ACCOUNT: lambda k: k.role in (Role.UNIT_STAFF, Role.HR_ADMIN),
+    Action.ISSUE_ACTIVATION: lambda k: k.role == Role.UNIT_STAFF,
+    Action.RELEASE_PERSON: lambda k: k.role == Role.UNIT_STAFF,
 }
 # What a person does with their own rows (their record, declarations, evidence, audit events).
 OWN = {Action.VIEW_PERSON, Action.EVALUATE, Action.VIEW_EVIDENCE, Action.DECLARE, Action.READ_AUDIT}

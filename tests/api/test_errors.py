@@ -75,8 +75,14 @@ BAD_QUERIES = [
     pytest.param("compliance", "from=1989", "from", "out_of_range", "不能小于 1990", id="from_too_early"),
     pytest.param("compliance", "to=2101", "to", "out_of_range", "不能大于 2100", id="to_too_late"),
     pytest.param("compliance", "from=1990&to=2025", "from", "out_of_range", "最多查询 30 个年度", id="span_too_long"),
+    # R13: without a title level or a title-table row there is no default to take: the years are asked for.
     pytest.param(
-        "eligibility", "application_year=2026", "required_years", "required", "缺少必填项", id="required_years_missing"
+        "eligibility",
+        "application_year=2026",
+        "required_years",
+        "required",
+        "请选择申报等级，或直接填写规定年限",
+        id="required_years_missing",
     ),
     pytest.param(
         "eligibility",
@@ -102,9 +108,8 @@ BAD_QUERIES = [
         "应为整数",
         id="required_years_not_integer",
     ),
-    pytest.param(
-        "eligibility", "required_years=3", "application_year", "required", "缺少必填项", id="application_year_missing"
-    ),
+    # application_year defaults to this year (R13); a level must be one of the four.
+    pytest.param("eligibility", "required_years=3&level=chief", "level", "invalid", "取值应为", id="level_invalid"),
     pytest.param(
         "eligibility",
         "application_year=2101&required_years=3",

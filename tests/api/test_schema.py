@@ -14,6 +14,8 @@ pytest 9 no longer has, and the schema can only be loaded once the test database
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import schemathesis
 from django.utils import timezone
@@ -29,6 +31,8 @@ from schemathesis.specs.openapi.checks import (
 
 from cehours.access.services import token_issue
 from cehours.integration.keys import key_issue, system_save
+from cehours.people.services import title_requirement_add
+from cehours.rules.titles import TitleLevel
 from cehours.wsgi import application
 
 OPENAPI_PATH = "/api/v1/openapi.json"
@@ -66,9 +70,16 @@ def api_schema(django_db_serialized_rollback, transactional_db):
 
 
 @pytest.fixture
-def known_person(api_schema, make_person, add_hours):
-    """A person in 莲都区 with one qualified past year and one year short of hours."""
-    person = make_person(name="接口测试人员")
+def known_person(api_schema, make_person, make_staff, add_hours):
+    """A person in 莲都区 with one qualified past year and one year short of hours; a 初级 title and a
+    title table of 2 years for every level of their series, so that R13's defaults exist (a query
+    without required_years is answered, one with 2 needs no override reason)."""
+    person = make_person(name="接口测试人员", title_level="初级")
+    city_hr = make_staff("hr_admin")
+    for level in TitleLevel:
+        title_requirement_add(
+            by=city_hr, series=person.series, level=level, required_years=2, effective_from=date(1990, 1, 1)
+        )
     year = timezone.localdate().year
     add_hours(person, year - 2, general_public="10", industry_public="8", professional="72")
     add_hours(person, year - 1, general_public="6", professional="40")

@@ -121,3 +121,21 @@ def test_keyring_cache_follows_the_configured_key(settings):
     assert FieldKeyring(settings.FIELD_ENCRYPTION_KEY).decrypt_id_number(second) == "331102199001011234"
     with pytest.raises(Exception):  # noqa: B017 - Fernet's InvalidToken: the old token is not the new key's
         decrypt_id_number(first)
+
+
+def test_rotation_keeps_professionals_signing_in_by_mobile_number(db, settings, make_person):
+    from cehours.access.professionals import account_by_login, registration_submit
+
+    person = make_person(unit="hospital")
+    user, _ = registration_submit(
+        name=person.name, id_number=person.id_number, mobile="13905782222", unit_query="莲都测试医院",
+        password="Lishui-2026-ok",
+    )  # fmt: skip
+    assert account_by_login("13905782222") == user
+    key = new_key()
+    field_key_rotate(new_key=key)
+    settings.FIELD_ENCRYPTION_KEY = key
+    assert account_by_login("13905782222") == user
+    from cehours.access.models import ProfessionalAccount
+
+    assert decrypt_id_number(ProfessionalAccount.objects.get(user=user).mobile_encrypted) == "13905782222"

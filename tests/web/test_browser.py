@@ -296,3 +296,78 @@ def test_a_reviewer_decides_a_held_record_on_a_phone(browser_factory, live_serve
     assert "赵暂缓“全年脱产进修（一条记录报送）”：不予登记" in page.content()
     assert page.get_by_role("heading", level=1).inner_text() == "暂缓登记的记录（共 0 条待审核）"
     assert _horizontal_overflow(page) <= 0
+
+
+def test_professionals_open_their_accounts_on_a_phone(browser_factory, live_server, make_person, make_staff, add_hours):
+    """Issue 10: a professional registers and sees nothing until the unit confirms, then signs in by ID
+    number and sees their hours; another activates with the code the unit issued."""
+    staff = make_staff("unit_staff", unit="hospital")
+    registrant = make_person(unit="hospital", name="冯注册")
+    add_hours(registrant, QUALIFIED_YEAR, general_public="12", industry_public="6", professional="72")
+    activated = make_person(unit="hospital", name="陈激活")
+    add_hours(activated, QUALIFIED_YEAR, professional="30")
+    password = "Lishui-2026-ok"
+    phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+
+    context = browser_factory(**phone)
+    assert context.browser is not None
+
+    def another():  # a second person on another phone: a context of its own (no shared cookies)
+        other = context.browser.new_context(locale="zh-CN", **phone)
+        other.set_default_timeout(10_000)
+        return other.new_page()
+
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_role("link", name="实名注册").click()
+    page.get_by_label("姓名").fill("冯注册")
+    page.get_by_label("身份证号码").fill(registrant.id_number)
+    page.get_by_label("手机号码").fill("13905781111")
+    page.get_by_label("工作单位（全称或统一社会信用代码）").fill("莲都测试医院")
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_label("再次输入密码").fill(password)
+    page.get_by_role("button", name="注册").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "待单位确认"
+    assert "72.0" not in page.content()
+    assert _horizontal_overflow(page) <= 0
+
+    clerk = another()
+    _log_in(clerk, live_server.url, staff.username)
+    clerk.goto(f"{live_server.url}/roster/accounts/")
+    assert "待确认的实名注册（共 1 件）" in clerk.content()
+    assert _horizontal_overflow(clerk) <= 0
+    clerk.get_by_role("button", name="确认是本人").click()
+    clerk.wait_for_load_state()
+    assert "已确认，本人现在可以查看自己的学时" in clerk.content()
+
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_load_state()
+    _log_in_as(page, live_server.url, registrant.id_number, password)
+    assert urlsplit(page.url).path == "/me/" and "72.0" in page.content()
+
+    clerk.get_by_label("选择陈激活").check()
+    clerk.get_by_role("button", name="生成激活码").click()
+    clerk.wait_for_load_state()
+    code = clerk.locator("td.code").inner_text().strip()
+    assert len(code) == 10
+
+    newcomer = another()
+    newcomer.goto(f"{live_server.url}/activate/")
+    newcomer.get_by_label("身份证号码").fill(activated.id_number)
+    newcomer.get_by_label("激活码").fill(code)
+    newcomer.get_by_label("新密码", exact=True).fill(password)
+    newcomer.get_by_label("再次输入新密码").fill(password)
+    newcomer.get_by_role("button", name="开通账号").click()
+    newcomer.wait_for_load_state()
+    assert urlsplit(newcomer.url).path == "/me/" and "30.0" in newcomer.content()
+    assert "账号已开通" in newcomer.content()
+    assert _horizontal_overflow(newcomer) <= 0
+
+
+def _log_in_as(page, base_url: str, login: str, password: str) -> None:
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("用户名").fill(login)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()

@@ -159,7 +159,7 @@ def test_login_page_is_in_chinese(client):
     assert response.status_code == 200
     assert '<html lang="zh-Hans">' in html
     assert "<h1>登录</h1>" in html
-    assert '<label for="id_username">用户名</label>' in html
+    assert '<label for="id_username">用户名（专业技术人员填身份证号码或手机号码）</label>' in html
     assert '<label for="id_password">密码</label>' in html
     assert parse(response).find("title").text() == "登录 · 丽水市"
     assert "丽水市专业技术人员继续教育学时制管理平台" in parse(response).find("header").text()
@@ -531,8 +531,12 @@ def test_r20_eligibility_page_shows_the_integrity_block(client, make_person, add
     ("query", "messages"),
     [
         pytest.param("application_year=abc&required_years=3", ["申报年度：申报年度应为四位数年份"], id="year_text"),
-        pytest.param("required_years=3", ["申报年度：请填写申报年度"], id="year_missing"),
-        pytest.param("application_year=2026", ["规定年限：请填写规定年限"], id="required_missing"),
+        # R13: no title level and no title-table row, so no default years: they are asked for.
+        pytest.param(
+            "application_year=2026",
+            ["规定年限：现职称等级未登记或无法识别，无法确定申报等级：请选择申报等级，或直接填写规定年限"],
+            id="required_missing",
+        ),
         pytest.param(
             "application_year=2026&required_years=-1", ["规定年限：规定年限不能为负数"], id="required_negative"
         ),

@@ -106,3 +106,75 @@ class AccountState(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "账号状态"
+
+
+class ProfessionalAccount(models.Model):
+    """How a professional's login came to be linked to their record (实名注册 or activation).
+
+    A self-registered account is `pending` until the staff of the person's unit (or of the unit the
+    registrant named, for someone no unit has) confirm it: until then `Person.user` is not set, so
+    the account reaches nothing of the person's hours — knowing a name and an ID number is not
+    enough. An activation code issued by the unit links the account at once (`confirmed`).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待单位确认"
+        CONFIRMED = "confirmed", "已确认"
+        REFUSED = "refused", "未予确认"
+
+    class Via(models.TextChoices):
+        REGISTRATION = "registration", "本人实名注册"
+        ACTIVATION = "activation", "单位发放激活码"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="professional_account", verbose_name="账号"
+    )
+    person = models.ForeignKey(
+        "people.Person", models.PROTECT, related_name="accounts", verbose_name="专业技术人员"
+    )
+    # The unit whose staff confirm: the person's own, or the one the registrant named.
+    unit = models.ForeignKey(Unit, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="确认单位")
+    via = models.CharField("开通方式", max_length=16, choices=Via.choices)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
+    # The name typed at registration: it may not be the record's (someone else's ID number); the
+    # unit sees both and decides.
+    name_given = models.CharField("注册时填写的姓名", max_length=64)
+    mobile_encrypted = models.TextField("手机号码（加密）", blank=True)
+    mobile_hash = models.CharField("手机号码检索摘要", max_length=64, blank=True, db_index=True)
+    mobile_masked = models.CharField("手机号码（脱敏）", max_length=11, blank=True)
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="确认人"
+    )
+    decided_at = models.DateTimeField("确认时间", null=True, blank=True)
+    decision_reason = models.CharField("说明", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "专业技术人员账号"
+        constraints = [
+            # One mobile number signs in one account.
+            models.UniqueConstraint(
+                fields=["mobile_hash"],
+                condition=~Q(mobile_hash="") & ~Q(status="refused"),
+                name="professional_account_mobile_once",
+            ),
+        ]
+
+
+class ActivationCode(models.Model):
+    """A one-time code a unit gives a person on its roster to open (or reopen) their account.
+
+    Only the code's SHA-256 is kept: it is shown once, on the page or in the XLSX, to be handed over.
+    """
+
+    person = models.ForeignKey("people.Person", models.CASCADE, related_name="activation_codes", verbose_name="人员")
+    code_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="发放人")
+    issued_at = models.DateTimeField("发放时间", auto_now_add=True)
+    expires_at = models.DateTimeField("有效期至")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    # A newer code for the same person replaces the older ones.
+    revoked_at = models.DateTimeField("作废时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "账号激活码"

@@ -73,6 +73,9 @@ class Action(models.TextChoices):
     READ_ACCESS_LOG = "read_access_log", "查阅个人信息访问记录"
     EDIT_RULES = "edit_rules", "录入学时规则版本"
     CLAIM_PERSON = "claim_person", "认领待确认人员"
+    CONFIRM_ACCOUNT = "confirm_account", "确认专业技术人员实名注册"
+    ISSUE_ACTIVATION = "issue_activation", "发放账号激活码"
+    RELEASE_PERSON = "release_person", "办理人员调出本单位"
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,12 @@ POLICY: dict[Action, tuple[Allow, ...]] = {
     # R2: a person belongs to their unit, so their unit's staff place them (people/placement.py); a
     # claim needs the grant's unit as well (claim_units), which the person then joins.
     Action.CLAIM_PERSON: (_allow(Role.UNIT_STAFF),),
+    # Issue 10: the unit knows its people and confirms their accounts; for someone no unit has, the
+    # HR bureau of the county of the unit they named.
+    Action.CONFIRM_ACCOUNT: (_allow(Role.UNIT_STAFF), _allow(Role.HR_ADMIN)),
+    Action.ISSUE_ACTIVATION: (_allow(Role.UNIT_STAFF),),
+    # A person who left is released by their unit and claimed by the next (CLAIM_PERSON).
+    Action.RELEASE_PERSON: (_allow(Role.UNIT_STAFF),),
 }
 
 # Actions a person takes on their own rows (their record, declarations, evidence, audit events).
@@ -151,6 +160,9 @@ DENIED_MESSAGES: dict[Action, str] = {
     Action.READ_ACCESS_LOG: "只有审计管理员可以查阅个人信息访问记录",
     Action.EDIT_RULES: "只有市人力社保局（三级管理权限或全市人力社保部门管理员）可以录入学时规则版本",
     Action.CLAIM_PERSON: "只有单位经办人可以将待确认人员认领到本单位",
+    Action.CONFIRM_ACCOUNT: "只有人员所在单位的经办人（无单位的人员由所在县人力社保部门）可以确认实名注册",
+    Action.ISSUE_ACTIVATION: "只有单位经办人可以为本单位人员发放激活码",
+    Action.RELEASE_PERSON: "只有人员所在单位的经办人可以办理调出",
 }
 
 

@@ -12,6 +12,7 @@ from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.db.models import Sum
 
 from .models import SEPARATED_ROLES, Role
@@ -80,3 +81,21 @@ class LockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class ProfessionalBackend(ModelBackend):
+    """Professionals sign in with their ID number or mobile number and password (issue 10); staff
+    keep their usernames (ModelBackend after this one). A registration still waiting for its unit
+    signs in too, and reaches nothing of the record until the unit confirms it."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        from .professionals import account_by_login
+
+        if not username or password is None:
+            return None
+        user = account_by_login(username)
+        if user is None:
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

@@ -7,11 +7,12 @@ from ninja import Field, Query, Router, Schema
 
 from cehours.ledger.selectors import FIGURE_CATEGORIES, person_compliance, person_eligibility, person_entries
 from cehours.people.models import Person
-from cehours.people.selectors import person_by_id_number
+from cehours.people.selectors import person_by_id_number, person_eligibility_basis
 from cehours.privacy.models import ReadAction
 from cehours.privacy.services import LookupLimited, record_lookup, refuse_if_over_limit
 from cehours.rules.hours import format_hours
 from cehours.rules.identifiers import InvalidIdentifier
+from cehours.rules.titles import EligibilityBasisError, TitleLevel
 
 from .errors import ApiInputError, ErrorCode
 from .schemas import ComplianceOut, EligibilityOut, EntryOut, ErrorOut, year_out
@@ -80,34 +81,77 @@ def compliance(request, id_number: str, query: Query[ComplianceQuery]):
 
 
 class EligibilityQuery(Schema):
-    application_year: int = Field(..., ge=MIN_YEAR, le=MAX_YEAR, description="申报年度")
-    required_years: int = Field(..., ge=0, le=20, description="申报资格规定的继续教育年限")
-    since_year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR, description="取得现职称的年份")
+    application_year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR, description="申报年度，默认为当年")
+    level: TitleLevel | None = Field(
+        None,
+        description="申报等级：junior（初级）、intermediate（中级）、deputy_senior（副高级）、senior（正高级）；"
+        "默认为现职称等级的上一级",
+    )
+    required_years: int | None = Field(
+        None,
+        ge=0,
+        le=20,
+        description="规定年限；默认取职称年限表中该系列、该等级在申报年度 1 月 1 日有效的年限。"
+        "与默认值不同即为调整，须填写 override_reason；表中无此规定时须填写",
+    )
+    since_year: int | None = Field(
+        None,
+        ge=MIN_YEAR,
+        le=MAX_YEAR,
+        description="起算年份（取得现职称的年份）；默认为取得现职称日期所在年份。与默认值不同须填写 override_reason",
+    )
+    override_reason: str = Field("", max_length=200, description="调整规定年限或起算年份的理由，显示在判断结果中")
 
 
 @router.get("/people/{id_number}/eligibility", response={200: EligibilityOut, **ERRORS})
 def eligibility(request, id_number: str, query: Query[EligibilityQuery]):
-    """Whether the person's hours allow a title application (R13) and no integrity entry blocks it (R20)."""
-    if query.since_year is not None and query.since_year > query.application_year:
+    """Whether the person's hours allow a title application (R13) and no integrity entry blocks it (R20).
+
+    The required years and the period start default from the title table and the person's title
+    date; a different figure is an override and needs `override_reason`, which the answer repeats
+    in `required_years_basis` / `since_year_basis`. `verdict` is `pending` when the only conditions
+    not met concern a year that has not ended (its row's `status` is `in_progress`)."""
+    application_year = query.application_year or timezone.localdate().year
+    if query.since_year is not None and query.since_year > application_year:
         raise ApiInputError("since_year", "since_year：取得现职称年份不能晚于申报年度", ErrorCode.OUT_OF_RANGE)
-    if query.since_year is not None and query.application_year - query.since_year > 40:
+    if query.since_year is not None and application_year - query.since_year > 40:
         raise ApiInputError("since_year", "since_year：取得现职称年份不能早于申报年度40年以上", ErrorCode.OUT_OF_RANGE)
     person = _person(request, id_number, ReadAction.API_ELIGIBILITY)
+    try:
+        basis = person_eligibility_basis(
+            person,
+            application_year=application_year,
+            level=query.level,
+            required_years=query.required_years,
+            since_year=query.since_year,
+            override_reason=query.override_reason,
+        )
+    except EligibilityBasisError as exc:
+        raise ApiInputError(exc.field, f"{exc.field}：{exc.message}", exc.code) from exc
     result = person_eligibility(
         person,
-        application_year=query.application_year,
-        required_years=query.required_years,
-        since_year=query.since_year,
+        application_year=application_year,
+        required_years=basis.required_years,
+        since_year=basis.since_year,
         today=timezone.localdate(),
     )
     return {
         "person": _person_ref(person, request.auth),
-        "application_year": query.application_year,
-        "required_years": query.required_years,
-        "since_year": query.since_year,
+        "application_year": application_year,
+        "level": basis.level.value if basis.level else None,
+        "level_label": basis.level_label or None,
+        "required_years": basis.required_years,
+        "required_years_source": basis.required_years_source,
+        "required_years_basis": basis.required_years_basis,
+        "since_year": basis.since_year,
+        "since_year_source": basis.since_year_source,
+        "since_year_basis": basis.since_year_basis,
+        "override_reason": basis.override_reason,
+        "placeholder": basis.placeholder,
         "period_start": result.period_start,
         "period_end": result.period_end,
         "eligible": result.eligible,
+        "verdict": result.verdict,
         "reasons": list(result.reasons),
         "integrity_block": result.integrity_block,
         "years": [year_out(row) for row in result.years],

@@ -34,6 +34,8 @@ class YearOut(Schema):
     professional: str
     total: str
     qualified: bool
+    # qualified | not_qualified | in_progress (a year not yet ended and not yet qualified)
+    status: str
     shortfalls: list[ShortfallOut]
 
 
@@ -55,11 +57,23 @@ class ComplianceOut(Schema):
 class EligibilityOut(Schema):
     person: PersonRef
     application_year: int
+    level: str | None
+    level_label: str | None
     required_years: int
+    # table | override | entered (given where the table has no row)
+    required_years_source: str
+    required_years_basis: str
     since_year: int | None
+    # title_obtained_on | override | entered | none (period from application_year − required_years)
+    since_year_source: str
+    since_year_basis: str
+    override_reason: str
+    placeholder: bool
     period_start: int
     period_end: int
     eligible: bool
+    # eligible | not_eligible | pending (only a year not yet ended stands in the way)
+    verdict: str
     reasons: list[str]
     integrity_block: bool
     years: list[YearOut]
@@ -94,6 +108,7 @@ def year_out(row: YearCompliance) -> dict:
         "professional": format_hours(t.professional),
         "total": format_hours(t.total),
         "qualified": row.qualified,
+        "status": row.status,
         "shortfalls": [
             {"category": s.category, "missing_hours": format_hours(s.missing_hours), "message": s.message}
             for s in row.shortfalls

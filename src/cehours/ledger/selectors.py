@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import BooleanField, Case, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from cehours.people.models import Person
 from cehours.rules.compliance import YearCompliance, YearTotals, year_compliance
@@ -35,12 +36,16 @@ def person_year_totals(person: Person, first: int, last: int) -> dict[int, YearT
     return totals
 
 
-def person_compliance(person: Person, first: int, last: int) -> list[YearCompliance]:
-    """R11 for each year from first to last, judged by each year's own rules."""
+def person_compliance(person: Person, first: int, last: int, *, today: date | None = None) -> list[YearCompliance]:
+    """R11 for each year from first to last, judged by each year's own rules; a year not ended by
+    `today` (default: today) and not yet qualified is in progress."""
+    current_year = (today or timezone.localdate()).year
     versions = stored_versions()
     totals = person_year_totals(person, first, last)
     return [
-        year_compliance(year, totals[year], rules_for_year(year, versions, series=person.series_id))
+        year_compliance(
+            year, totals[year], rules_for_year(year, versions, series=person.series_id), current_year=current_year
+        )
         for year in range(first, last + 1)
     ]
 
@@ -63,7 +68,10 @@ def person_eligibility(
 
     def compliance_of(year: int) -> YearCompliance:
         return year_compliance(
-            year, totals.get(year, YearTotals()), rules_for_year(year, versions, series=person.series_id)
+            year,
+            totals.get(year, YearTotals()),
+            rules_for_year(year, versions, series=person.series_id),
+            current_year=today.year,
         )
 
     return title_eligibility(

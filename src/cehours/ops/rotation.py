@@ -116,6 +116,14 @@ def field_key_rotate(*, new_key: str, by=None) -> RotationResult:
                 ]
                 attendees.save(update_fields=["rows"])
                 lists += 1
+            from cehours.access.models import ProfessionalAccount
+
+            for account in ProfessionalAccount.objects.exclude(mobile_encrypted="").order_by("pk").iterator():
+                # A professional's mobile number signs them in: encrypted and looked up like an ID number.
+                phone = old.decrypt_id_number(account.mobile_encrypted)
+                account.mobile_encrypted = new.encrypt_id_number(phone)
+                account.mobile_hash = new.id_number_hash(f"mobile:{phone}")
+                account.save(update_fields=["mobile_encrypted", "mobile_hash"])
             fingerprint_record(new.fingerprint)
             audit_record(
                 actor=by,

@@ -8,6 +8,7 @@ from django.db import models
 
 from cehours.access.querysets import RestrictedQuerySet
 from cehours.rules.identifiers import InvalidIdentifier, mask_id_number, normalize_credit_code
+from cehours.rules.titles import LEVEL_LABELS, MAX_REQUIRED_YEARS, MIN_REQUIRED_YEARS, TitleLevel
 
 from .crypto import decrypt_id_number
 
@@ -127,4 +128,70 @@ class Person(models.Model):
         return self.id_number_masked
 
 
-__all__ = ["County", "Series", "Organisation", "OrganisationKind", "Unit", "Person", "mask_id_number"]
+class TitleLevelChoice(models.TextChoices):
+    """The title levels as stored (rules/titles.py `TitleLevel`), with their Chinese names."""
+
+    JUNIOR = TitleLevel.JUNIOR.value, LEVEL_LABELS[TitleLevel.JUNIOR]
+    INTERMEDIATE = TitleLevel.INTERMEDIATE.value, LEVEL_LABELS[TitleLevel.INTERMEDIATE]
+    DEPUTY_SENIOR = TitleLevel.DEPUTY_SENIOR.value, LEVEL_LABELS[TitleLevel.DEPUTY_SENIOR]
+    SENIOR = TitleLevel.SENIOR.value, LEVEL_LABELS[TitleLevel.SENIOR]
+
+
+class TitleRequirement(models.Model):
+    """City HR's table: a title level of a series and the years of qualified hours (规定年限) an
+    application for it requires (R13 第十三条), from a date.
+
+    Append-only like the rule versions: a row is never edited or deleted, since verdicts already
+    given were judged by it. A change is a new row; the one in force on a date is the latest
+    effective_from on or before it, and of rows alike in date the latest entered
+    (rules/titles.py `requirement_in_force`). City-wide reference data, so no scope.
+    """
+
+    series = models.ForeignKey(Series, models.PROTECT, related_name="+", verbose_name="职称系列")
+    level = models.CharField("职称等级", max_length=16, choices=TitleLevelChoice.choices)
+    local_name = models.CharField("本系列名称", max_length=32, blank=True)
+    required_years = models.PositiveSmallIntegerField("规定年限（年）")
+    effective_from = models.DateField("生效日期")
+    placeholder = models.BooleanField("占位值，待市人力社保局确认", default=False)
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="录入人"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "职称规定年限"
+        ordering = ["series", "level", "effective_from", "pk"]
+        indexes = [models.Index(fields=["series", "level", "effective_from"])]
+        constraints = [
+            models.CheckConstraint(
+                name="title_requirement_years",
+                condition=models.Q(required_years__gte=MIN_REQUIRED_YEARS, required_years__lte=MAX_REQUIRED_YEARS),
+            ),
+            models.CheckConstraint(
+                name="title_requirement_level", condition=models.Q(level__in=[level.value for level in TitleLevel])
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series_id} {self.get_level_display()} {self.required_years} 年（{self.effective_from} 起）"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("职称规定年限不可修改；更正请录入新的一行")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("职称规定年限不可删除；更正请录入新的一行")
+
+
+__all__ = [
+    "County",
+    "Series",
+    "Organisation",
+    "OrganisationKind",
+    "Unit",
+    "Person",
+    "TitleLevelChoice",
+    "TitleRequirement",
+    "mask_id_number",
+]

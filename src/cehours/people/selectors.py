@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from cehours.access.policy import Action
 from cehours.integration.models import ConnectedSystem
 from cehours.ledger.models import LedgerEntry
 from cehours.rules.identifiers import InvalidIdentifier, normalize_id_number
+from cehours.rules.titles import (
+    LEVEL_LABELS,
+    EligibilityBasis,
+    TitleLevel,
+    TitleRequirementRow,
+    eligibility_basis,
+    level_of,
+    requirement_in_force,
+)
 
 from .crypto import id_number_hash
-from .models import Person
+from .models import Person, TitleRequirement
 
 
 def person_by_id_number(user, id_number: str) -> Person | None:
@@ -77,3 +89,111 @@ def system_names(codes) -> dict[str, str]:
     if not wanted:
         return {}
     return dict(ConnectedSystem.objects.filter(code__in=wanted).values_list("code", "name"))
+
+
+def title_requirement_rows(series_id: str | None) -> list[TitleRequirementRow]:
+    """Every row of the title table for one series (R13), as the pure rules take them; one query."""
+    if not series_id:
+        return []
+    return [
+        TitleRequirementRow(
+            pk=row.pk,
+            level=TitleLevel(row.level),
+            required_years=row.required_years,
+            effective_from=row.effective_from,
+            local_name=row.local_name,
+            placeholder=row.placeholder,
+        )
+        for row in TitleRequirement.objects.filter(series_id=series_id).order_by("pk")
+    ]
+
+
+def title_requirement_in_force(series_id: str | None, level: TitleLevel, on: date) -> TitleRequirementRow | None:
+    """The row for (series, level) in force on `on`; None when the table has none."""
+    return requirement_in_force(title_requirement_rows(series_id), level, on)
+
+
+def person_eligibility_basis(
+    person: Person,
+    *,
+    application_year: int,
+    level: TitleLevel | None = None,
+    required_years: int | None = None,
+    since_year: int | None = None,
+    override_reason: str = "",
+) -> EligibilityBasis:
+    """R13's figures for this person's application: defaults from the title table and their title
+    date, the evaluator's overrides with their reason (rules/titles.py `eligibility_basis`).
+
+    Reads the table only when a default can come from it: no query for a person whose level is not
+    known and whose years the evaluator gave."""
+    rows: list[TitleRequirementRow] = []
+    current = level_of(person.title_level, {})
+    if person.series_id and (level is not None or person.title_level):
+        rows = title_requirement_rows(person.series_id)
+        local_names = {row.local_name: row.level for row in rows if row.local_name}
+        current = level_of(person.title_level, local_names)
+    return eligibility_basis(
+        application_year=application_year,
+        series_name=person.series.name if person.series else "",
+        current_level=current,
+        level=level,
+        rows=rows,
+        title_obtained_on=person.title_obtained_on,
+        required_years=required_years,
+        since_year=since_year,
+        override_reason=override_reason,
+    )
+
+
+@dataclass(frozen=True)
+class ListedTitleRequirement:
+    """A row of the title table as its page lists it."""
+
+    series_name: str
+    level_label: str
+    local_name: str
+    required_years: int
+    effective_from: date
+    placeholder: bool
+    in_force: bool
+    created_at: object
+    created_by: str
+
+
+def title_requirements_listed(on: date) -> list[ListedTitleRequirement]:
+    """Every row, by series and level, latest first; `in_force` marks the row each (series, level) uses on `on`."""
+    stored = list(TitleRequirement.objects.select_related("series", "created_by"))
+    by_key: dict[tuple[str, str], list[TitleRequirement]] = {}
+    for row in stored:
+        by_key.setdefault((row.series_id, row.level), []).append(row)
+    in_force: set[int] = set()
+    for (_, level), rows in by_key.items():
+        chosen = requirement_in_force(
+            [
+                TitleRequirementRow(
+                    pk=r.pk, level=TitleLevel(level), required_years=r.required_years, effective_from=r.effective_from
+                )
+                for r in rows
+            ],
+            TitleLevel(level),
+            on,
+        )
+        if chosen is not None:
+            in_force.add(chosen.pk)
+    order = {level: i for i, level in enumerate(TitleLevel)}
+    stored.sort(key=lambda r: (r.series_id, order[TitleLevel(r.level)], -r.effective_from.toordinal(), -r.pk))
+    return [
+        ListedTitleRequirement(
+            series_name=row.series.name,
+            level_label=LEVEL_LABELS[TitleLevel(row.level)],
+            local_name=row.local_name,
+            required_years=row.required_years,
+            effective_from=row.effective_from,
+            placeholder=row.placeholder,
+            in_force=row.pk in in_force,
+            created_at=row.created_at,
+            created_by=row.created_by.get_username() if row.created_by else "演示数据",
+        )
+        for row in stored
+    ]

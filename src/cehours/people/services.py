@@ -8,12 +8,13 @@ from django.db import IntegrityError, transaction
 
 from cehours.access.policy import Action, PolicyDenied, claim_units, require
 from cehours.audit.services import audit_record
-from cehours.errors import FieldError
+from cehours.errors import ErrorCode, FieldError
 from cehours.rules.identifiers import InvalidIdentifier, normalize_id_number
+from cehours.rules.titles import MAX_REQUIRED_YEARS, MIN_REQUIRED_YEARS, TitleLevel
 
 from .crypto import id_number_hash
 from .identity import stored_identity
-from .models import County, Person, Series, Unit
+from .models import County, Person, Series, TitleRequirement, Unit
 from .placement import UnitFacts, placement_on_claim
 
 
@@ -146,3 +147,105 @@ def person_claim(*, by, id_number: str, name: str, unit: Unit | None = None) -> 
         if not Person.objects.restrict(by, Action.VIEW_PERSON).filter(pk=person.pk).exists():
             raise PolicyDenied(Action.CLAIM_PERSON, "该人员的职称系列或所在地不在您的授权范围内，未认领", "id_number")
     return person
+
+
+class TitleRequirementError(FieldError):
+    """A row of the title table refused (R13); `field` names the input at fault."""
+
+
+# Dates a row may take effect from: the platform's years (as the rule versions' own range).
+TITLE_FIRST_DAY, TITLE_LAST_DAY = date(1990, 1, 1), date(2200, 12, 31)
+
+
+def title_requirement_add(
+    *,
+    by,
+    series: Series | None,
+    level: str,
+    local_name: str = "",
+    required_years: int | None,
+    effective_from: date | None,
+    placeholder: bool = False,
+) -> TitleRequirement:
+    """Add a row to city HR's title table (R13 第十三条): the years of qualified hours an application
+    for `level` in `series` requires from `effective_from`. City HR only (the rule versions'
+    permission); never an edit: a correction is a new row, which wins from its date."""
+    require(
+        by, Action.EDIT_RULES, message="只有市人力社保局（三级管理权限或全市人力社保部门管理员）可以录入职称规定年限"
+    )
+    if series is None:
+        raise TitleRequirementError("series", "请选择职称系列", ErrorCode.REQUIRED)
+    try:
+        chosen = TitleLevel(level)
+    except ValueError:
+        raise TitleRequirementError("level", "职称等级应为初级、中级、副高级或正高级") from None
+    local_name = (local_name or "").strip()
+    if len(local_name) > 32:
+        raise TitleRequirementError("local_name", "本系列名称不能超过 32 个字符")
+    if isinstance(required_years, bool) or not isinstance(required_years, int):
+        raise TitleRequirementError("required_years", "请填写规定年限（整数）", ErrorCode.REQUIRED)
+    if not MIN_REQUIRED_YEARS <= required_years <= MAX_REQUIRED_YEARS:
+        raise TitleRequirementError(
+            "required_years",
+            f"规定年限应在 {MIN_REQUIRED_YEARS} 至 {MAX_REQUIRED_YEARS} 年之间",
+            ErrorCode.OUT_OF_RANGE,
+        )
+    if not isinstance(effective_from, date):
+        raise TitleRequirementError("effective_from", "请填写生效日期", ErrorCode.REQUIRED)
+    if not TITLE_FIRST_DAY <= effective_from <= TITLE_LAST_DAY:
+        raise TitleRequirementError(
+            "effective_from", f"生效日期应在 {TITLE_FIRST_DAY} 至 {TITLE_LAST_DAY} 之间", ErrorCode.OUT_OF_RANGE
+        )
+    with transaction.atomic():
+        row = TitleRequirement.objects.create(
+            series=series,
+            level=chosen.value,
+            local_name=local_name,
+            required_years=required_years,
+            effective_from=effective_from,
+            placeholder=placeholder,
+            created_by=by if getattr(by, "pk", None) else None,
+        )
+        audit_record(
+            actor=by,
+            action="titles.requirement_added",
+            object_type="title_requirement",
+            object_id=row.pk,
+            after=title_requirement_facts(row),
+        )
+    return row
+
+
+def title_requirement_facts(row: TitleRequirement) -> dict:
+    """A row as the audit trail records it."""
+    return {
+        "series": row.series_id,
+        "level": row.level,
+        "local_name": row.local_name,
+        "required_years": row.required_years,
+        "effective_from": row.effective_from.isoformat(),
+        "placeholder": row.placeholder,
+    }
+
+
+def person_release(*, by, person: Person, reason: str) -> Person:
+    """A unit releases a person who left (调出): they keep every hour and become a 待确认人员 until
+    the next unit claims them (person_claim). Audited with the unit before and after."""
+    require(by, Action.RELEASE_PERSON, person, "只能办理本单位人员的调出", field="person")
+    reason = (reason or "").strip()
+    if not reason:
+        raise PersonError("reason", "请填写调出原因（如：调往某单位、退休、离职）")
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        before = {"unit": locked.unit_id, "county": locked.county_id, "unit_confirmed": locked.unit_confirmed}
+        locked.unit, locked.county, locked.unit_confirmed = None, None, False
+        locked.save(update_fields=["unit", "county", "unit_confirmed"])
+        audit_record(
+            actor=by,
+            action="people.person_released",
+            object_type="person",
+            object_id=locked.pk,
+            before=before,
+            after={"unit": None, "county": None, "reason": reason[:255], "id_number": locked.id_number_masked},
+        )
+    return locked

@@ -52,16 +52,46 @@ class Shortfall:
     message: str
 
 
+# A year's status as pages and the API show it. A year not yet ended that is not (yet) qualified is
+# in progress, not failed: its hours can still come (DESIGN §2, a year is the calendar year).
+STATUS_QUALIFIED = "qualified"
+STATUS_NOT_QUALIFIED = "not_qualified"
+STATUS_IN_PROGRESS = "in_progress"
+
+
 @dataclass(frozen=True)
 class YearCompliance:
     year: int
     totals: YearTotals
     qualified: bool
     shortfalls: tuple[Shortfall, ...]
+    # The calendar year has not ended yet (the current year or a later one).
+    ongoing: bool = False
+
+    @property
+    def in_progress(self) -> bool:
+        """Not qualified so far, but the year is not over: neither 合格 nor 不合格 yet."""
+        return self.ongoing and not self.qualified
+
+    @property
+    def status(self) -> str:
+        if self.qualified:
+            return STATUS_QUALIFIED
+        return STATUS_IN_PROGRESS if self.ongoing else STATUS_NOT_QUALIFIED
+
+    @property
+    def status_label(self) -> str:
+        if self.qualified:
+            return "合格"
+        return "进行中" if self.ongoing else "不合格"
 
 
-def year_compliance(year: int, totals: YearTotals, rules: RuleSet) -> YearCompliance:
-    """R11 第十一条: ≥ annual_total in all, of which ≥ professional and ≥ public (general+industry)."""
+def year_compliance(
+    year: int, totals: YearTotals, rules: RuleSet, *, current_year: int | None = None
+) -> YearCompliance:
+    """R11 第十一条: ≥ annual_total in all, of which ≥ professional and ≥ public (general+industry).
+
+    With `current_year`, a year from it on is marked ongoing (in progress while not qualified)."""
     checks = (
         (SHORTFALL_PROFESSIONAL, totals.professional, rules.annual_professional),
         (SHORTFALL_PUBLIC, totals.public, rules.annual_public),
@@ -79,4 +109,10 @@ def year_compliance(year: int, totals: YearTotals, rules: RuleSet) -> YearCompli
                     message=f"{year}年还需{label}学时 {missing}（要求 {need}，已有 {have}）",
                 )
             )
-    return YearCompliance(year=year, totals=totals, qualified=not shortfalls, shortfalls=tuple(shortfalls))
+    return YearCompliance(
+        year=year,
+        totals=totals,
+        qualified=not shortfalls,
+        shortfalls=tuple(shortfalls),
+        ongoing=current_year is not None and year >= current_year,
+    )

@@ -19,6 +19,7 @@ def navigation(request) -> dict:
         "nav_is_staff": is_staff(user),
         "nav_unplaced": reaches_unplaced(user),
         "nav_claim": bool(claim_units(user)),
+        "nav_roster_accounts": can(user, Action.CONFIRM_ACCOUNT) or can(user, Action.ISSUE_ACTIVATION),
         "nav_has_person": hasattr(user, "person"),
         "nav_is_hr": can(user, Action.MANAGE_SYSTEMS) or can(user, Action.IMPORT_DATA),
     }

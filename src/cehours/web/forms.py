@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.utils import timezone
 
 from cehours.ledger.selectors import FIGURE_CATEGORIES
+from cehours.people.models import TitleLevelChoice
 from cehours.rules.identifiers import InvalidIdentifier, normalize_id_number
 
 MIN_YEAR, MAX_YEAR, MAX_SPAN = 1990, 2100, 30
@@ -57,23 +58,40 @@ class YearRangeForm(forms.Form):
 
 
 class EligibilityForm(forms.Form):
-    application_year = year_field("申报年度", required=True)
+    """R13: every figure may be left empty for its default (the title table, the title date, this year);
+    changing a default needs the reason, which the verdict shows."""
+
+    application_year = year_field("申报年度", required=False)
+    level = forms.ChoiceField(
+        label="申报等级",
+        required=False,
+        choices=[("", "默认（现职称的上一级）")] + list(TitleLevelChoice.choices),
+        error_messages={"invalid_choice": "申报等级应为初级、中级、副高级或正高级"},
+    )
     required_years = forms.IntegerField(
         label="规定年限",
+        required=False,
         min_value=0,
         max_value=20,
         error_messages={
-            "required": "请填写规定年限",
             "invalid": "规定年限应为整数",
             "min_value": "规定年限不能为负数",
             "max_value": "规定年限不能超过 20 年",
         },
     )
     since_year = year_field("取得现职称年份", required=False)
+    override_reason = forms.CharField(
+        label="调整理由",
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "调整理由不能超过 200 个字符"},
+    )
 
     def clean(self):
         super().clean()
         data = self.cleaned_data
+        if "application_year" in data and not data["application_year"]:
+            data["application_year"] = timezone.localdate().year
         app, since = data.get("application_year"), data.get("since_year")
         if app and since and since > app:
             self.add_error("since_year", "取得现职称年份不能晚于申报年度")

@@ -59,13 +59,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     year = data.get("year") or timezone.localdate().year
     people, summary = compliance_overview(request.user, year=year, only_short=bool(data.get("only_short")))
     if data.get("format") == "csv":
-        return _csv(people, year)
+        return _csv(people, year, in_progress=year >= timezone.localdate().year)
     page = Paginator(people, 100).get_page(data.get("page") or 1)
     context = {"form": form, "year": year, "page": page, "summary": summary, "rules": rules_for_year(year)}
+    # A year not yet ended: who is not qualified so far reads 进行中, not 不合格 (R11 is judged on the whole year).
+    context["in_progress"] = year >= timezone.localdate().year
     return render(request, "web/overview.html", context)
 
 
-def _csv(people, year: int) -> HttpResponse:
+def _csv(people, year: int, *, in_progress: bool = False) -> HttpResponse:
+    short = "进行中" if in_progress else "不合格"
     rows = (
         [
             p.name,
@@ -73,7 +76,7 @@ def _csv(people, year: int) -> HttpResponse:
             p.unit.name if p.unit else "",
             p.series.name if p.series else "",
             *(format_hours(v) for v in (p.gp, p.ip, p.public, p.pro, p.total)),
-            "合格" if p.qualified else "不合格",
+            "合格" if p.qualified else short,
         ]
         for p in people.iterator(chunk_size=2000)
     )

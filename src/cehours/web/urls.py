@@ -13,12 +13,14 @@ from . import (
     oversight,
     overview,
     privacy,
+    professionals,
     seminars,
     systems,
     unplaced,
     views,
 )
 from .rules import rules as rule_versions
+from .titles import title_requirements
 
 app_name = "web"
 
@@ -26,6 +28,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", account.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("register/", professionals.register, name="register"),
+    path("activate/", professionals.activate, name="activate"),
+    path("roster/accounts/", professionals.roster_accounts, name="roster-accounts"),
+    path("roster/accounts/<int:pk>/", professionals.registration_decision, name="registration-decide"),
+    path("roster/accounts/codes/", professionals.activation_codes, name="activation-codes"),
+    path("roster/people/<int:pk>/release/", professionals.person_release_view, name="person-release"),
     path("account/otp/", account.otp_verify, name="account-otp"),
     path("account/otp/enrol/", account.otp_enrol, name="account-otp-enrol"),
     path("account/password/", account.password_change, name="account-password"),
@@ -58,6 +66,7 @@ urlpatterns = [
     path("overview/", overview.overview, name="overview"),
     path("catalogue/", catalogue.catalogue, name="catalogue"),
     path("rules/", rule_versions, name="rules"),
+    path("rules/titles/", title_requirements, name="title-requirements"),
     path("seminars/", seminars.seminars, name="seminars"),
     path("seminars/<int:pk>/decide/", seminars.seminar_decision, name="seminar-decide"),
     path("seminars/<int:pk>/attendees/", seminars.seminar_attendees, name="seminar-attendees"),

@@ -8,15 +8,18 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from cehours.access.policy import Action, can, is_staff
+from cehours.access.professionals import pending_account
 from cehours.declarations.selectors import notices_for
 from cehours.ledger.rulesets import rules_for_year
 from cehours.ledger.selectors import person_compliance, person_eligibility, person_entries
 from cehours.people.models import Person
-from cehours.people.selectors import id_number_query, people_search, person_visible
+from cehours.people.selectors import id_number_query, people_search, person_eligibility_basis, person_visible
 from cehours.privacy.models import ReadAction
 from cehours.privacy.services import LookupLimited, record_lookup, record_read, refuse_if_over_limit
 from cehours.rules.hours import CATEGORY_LABELS, Category
+from cehours.rules.titles import EligibilityBasis, EligibilityBasisError, TitleLevel
 
+from . import professionals
 from .forms import ID_SHAPE, EligibilityForm, EntriesForm, SearchForm, YearRangeForm
 
 FIGURE_LABELS = {
@@ -30,6 +33,9 @@ FIGURE_LABELS = {
 def home(request: HttpRequest) -> HttpResponse:
     if hasattr(request.user, "person"):
         return redirect("web:my-hours")
+    account = pending_account(request.user)
+    if account is not None:  # registered, not yet confirmed by the unit: nothing of the record yet
+        return professionals.pending(request, account)
     if is_staff(request.user):
         return redirect("web:people")
     return render(request, "web/no_role.html", status=403)
@@ -37,6 +43,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _own_person(request: HttpRequest) -> Person:
     person = person_visible(request.user, getattr(getattr(request.user, "person", None), "pk", -1))
+    if person is None and pending_account(request.user) is not None:
+        raise Http404("您的实名注册尚待单位确认，确认后即可查看本人学时")
     if person is None:
         raise Http404("您的账号未关联专业技术人员档案")
     return person
@@ -83,6 +91,10 @@ def _person_context(request, person: Person, own: bool, form, rows) -> dict:
 
 @login_required
 def my_hours(request: HttpRequest) -> HttpResponse:
+    if not hasattr(request.user, "person"):
+        account = pending_account(request.user)  # asked only when no record is linked: /me/ stays lean
+        if account is not None:
+            return professionals.pending(request, account)
     person = _own_person(request)
     return _compliance_page(request, person, "web:my-entries", own=True)
 
@@ -165,15 +177,41 @@ def _entries_page(request: HttpRequest, person: Person, own: bool) -> HttpRespon
 def person_eligibility_page(request: HttpRequest, pk: int) -> HttpResponse:
     person = _scoped_person(request, pk, ReadAction.PERSON_ELIGIBILITY_PAGE)
     form = EligibilityForm(request.GET or None)
-    result = None
+    result = basis = None
+    defaults: EligibilityBasis | EligibilityBasisError | None = None
     if form.is_bound and form.is_valid():
-        result = person_eligibility(
-            person,
-            application_year=form.cleaned_data["application_year"],
-            required_years=form.cleaned_data["required_years"],
-            since_year=form.cleaned_data.get("since_year"),
-            today=timezone.localdate(),
-        )
+        data = form.cleaned_data
+        try:
+            basis = person_eligibility_basis(
+                person,
+                application_year=data["application_year"],
+                level=TitleLevel(data["level"]) if data["level"] else None,
+                required_years=data["required_years"],
+                since_year=data["since_year"],
+                override_reason=data["override_reason"],
+            )
+        except EligibilityBasisError as exc:  # R13: a default not found, or an override without its reason
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            result = person_eligibility(
+                person,
+                application_year=basis.application_year,
+                required_years=basis.required_years,
+                since_year=basis.since_year,
+                today=timezone.localdate(),
+            )
+    elif not form.is_bound:  # what the verdict would be judged against if nothing is changed
+        try:
+            defaults = person_eligibility_basis(person, application_year=timezone.localdate().year)
+        except EligibilityBasisError as exc:
+            defaults = exc
     status = 400 if form.is_bound and not form.is_valid() else 200
-    context = {"person": person, "form": form, "result": result, "id_number": person.id_number_for(request.user)}
+    context = {
+        "person": person,
+        "form": form,
+        "result": result,
+        "basis": basis,
+        "defaults": defaults,
+        "id_number": person.id_number_for(request.user),
+    }
     return render(request, "web/eligibility.html", context, status=status)
