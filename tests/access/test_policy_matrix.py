@@ -148,6 +148,8 @@ MAY = {
     Action.CONFIRM_ACCOUNT: lambda k: k.role in (Role.UNIT_STAFF, Role.HR_ADMIN),
     Action.ISSUE_ACTIVATION: lambda k: k.role == Role.UNIT_STAFF,
     Action.RELEASE_PERSON: lambda k: k.role == Role.UNIT_STAFF,
+    Action.MANAGE_UNITS: lambda k: k.role == Role.HR_ADMIN,
+    Action.EDIT_ROSTER: lambda k: k.role == Role.UNIT_STAFF,
 }
 # What a person does with their own rows (their record, declarations, evidence, audit events).
 OWN = {Action.VIEW_PERSON, Action.EVALUATE, Action.VIEW_EVIDENCE, Action.DECLARE, Action.READ_AUDIT}

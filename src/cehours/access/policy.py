@@ -76,6 +76,8 @@ class Action(models.TextChoices):
     CONFIRM_ACCOUNT = "confirm_account", "确认专业技术人员实名注册"
     ISSUE_ACTIVATION = "issue_activation", "发放账号激活码"
     RELEASE_PERSON = "release_person", "办理人员调出本单位"
+    MANAGE_UNITS = "manage_units", "登记单位"
+    EDIT_ROSTER = "edit_roster", "维护本单位人员名册"
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,10 @@ POLICY: dict[Action, tuple[Allow, ...]] = {
     Action.ISSUE_ACTIVATION: (_allow(Role.UNIT_STAFF),),
     # A person who left is released by their unit and claimed by the next (CLAIM_PERSON).
     Action.RELEASE_PERSON: (_allow(Role.UNIT_STAFF),),
+    # Issue 10: county HR bureaus register the units of their county (the 自主评聘 flag is the
+    # city's: services.unit_save asks for a city-wide grant); units keep their own roster.
+    Action.MANAGE_UNITS: (_allow(Role.HR_ADMIN),),
+    Action.EDIT_ROSTER: (_allow(Role.UNIT_STAFF),),
 }
 
 # Actions a person takes on their own rows (their record, declarations, evidence, audit events).
@@ -163,6 +169,8 @@ DENIED_MESSAGES: dict[Action, str] = {
     Action.CONFIRM_ACCOUNT: "只有人员所在单位的经办人（无单位的人员由所在县人力社保部门）可以确认实名注册",
     Action.ISSUE_ACTIVATION: "只有单位经办人可以为本单位人员发放激活码",
     Action.RELEASE_PERSON: "只有人员所在单位的经办人可以办理调出",
+    Action.MANAGE_UNITS: "只有人力社保部门管理员可以登记其范围内的单位",
+    Action.EDIT_ROSTER: "只有单位经办人可以维护本单位人员名册",
 }
 
 

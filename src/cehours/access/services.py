@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cehours.audit.services import audit_record
-from cehours.errors import FieldError
+from cehours.errors import ErrorCode, FieldError
 from cehours.people.models import County, Series, Unit
 
 from .models import SEPARATED_ROLES, AccountState, ApiToken, Grant, Role
@@ -287,3 +288,73 @@ def token_revoke(*, token_prefix: str, user, by=None) -> int:
             after={"revoked": count},
         )
     return count
+
+
+# ---- staff accounts (issue 10: the system administrator's page and commands) ----------------------
+
+
+def account_create(*, username: str, password: str, by, full_name: str = "") -> AbstractUser:
+    """A staff account without any grant: the system administrator creates it, the security
+    administrator then gives it grants (等保 三权分立). The holder changes the password at first sign-in."""
+    from .policy import Action, require
+
+    require(by, Action.MANAGE_ACCOUNTS)
+    username = (username or "").strip()
+    if not re.fullmatch(r"[A-Za-z0-9_.@+-]{3,150}", username):
+        raise AccessError("username", "用户名应为 3–150 个字母、数字或 _ . @ + - 符号")
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise AccessError("username", f"用户名 {username} 已被使用")
+    password_check(raw=password)
+    with transaction.atomic():
+        user = User.objects.create_user(username, first_name=(full_name or "").strip()[:150])
+        audit_record(
+            actor=by, action="access.account_created", object_type="user", object_id=user.pk,
+            after={"username": username, "full_name": user.first_name},
+        )  # fmt: skip
+        password_set(user=user, raw=password, by=by)
+    return user
+
+
+def account_set_active(*, user, by, active: bool, reason: str = "") -> AbstractUser:
+    """Disable (or enable again) an account; a disabled one signs in nowhere and its tokens lapse."""
+    from .policy import Action, require
+
+    require(by, Action.MANAGE_ACCOUNTS)
+    reason = (reason or "").strip()
+    if not active and not reason:
+        raise AccessError("reason", "停用账号须说明原因", ErrorCode.REQUIRED)
+    if user.pk == by.pk:
+        raise AccessError("user", "不能停用自己的账号")
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        revoked = 0
+        if not active:
+            revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit_record(
+            actor=by, action="access.account_enabled" if active else "access.account_disabled",
+            object_type="user", object_id=user.pk,
+            after={"username": user.username, "reason": reason, "tokens_revoked": revoked},
+        )  # fmt: skip
+    return user
+
+
+def grant_withdraw(*, grant: Grant, by, reason: str) -> None:
+    """The security administrator withdraws a grant; the audit trail keeps what it was."""
+    from .policy import Action, require
+
+    require(by, Action.MANAGE_GRANTS)
+    reason = (reason or "").strip()
+    if not reason:
+        raise AccessError("reason", "撤销授权须说明原因", ErrorCode.REQUIRED)
+    if grant.user_id == by.pk:
+        raise AccessError("grant", "不能撤销自己的授权")
+    with transaction.atomic():
+        before = {"user": grant.user.username, "role": grant.role, "level": grant.level, "scope": grant.scope_label}
+        pk = grant.pk
+        grant.delete()
+        audit_record(
+            actor=by, action="access.grant_withdrawn", object_type="grant", object_id=pk, before=before,
+            after={"reason": reason},
+        )  # fmt: skip

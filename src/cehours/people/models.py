@@ -70,6 +70,16 @@ def validate_credit_code(value: str) -> None:
         raise ValidationError(str(exc)) from exc
 
 
+class UnitKind(models.TextChoices):
+    """第二条: the kinds of employer whose professional technical personnel the regulation covers."""
+
+    ENTERPRISE = "enterprise", "企业"
+    PUBLIC_INSTITUTION = "public_institution", "事业单位"
+    PRIVATE_NON_ENTERPRISE = "private_non_enterprise", "民办非企业单位"
+    INTERMEDIARY = "intermediary", "中介机构"
+    SOCIAL_ORGANISATION = "social_organisation", "社会团体"
+
+
 class Unit(models.Model):
     """An employer of professional technical personnel (R2)."""
 
@@ -78,6 +88,7 @@ class Unit(models.Model):
     county = models.ForeignKey(County, models.PROTECT, verbose_name="所在县（市、区）")
     series = models.ForeignKey(Series, models.PROTECT, null=True, blank=True, verbose_name="主管行业")
     self_evaluating = models.BooleanField("自主评聘单位", default=False)
+    kind = models.CharField("单位类型", max_length=32, choices=UnitKind.choices, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
 

@@ -249,3 +249,99 @@ def person_release(*, by, person: Person, reason: str) -> Person:
             after={"unit": None, "county": None, "reason": reason[:255], "id_number": locked.id_number_masked},
         )
     return locked
+
+
+def unit_save(
+    *, by, credit_code: str, name: str, county: County, kind: str, series: Series | None = None,
+    self_evaluating: bool | None = None,
+) -> tuple[Unit, bool]:  # fmt: skip
+    """A county HR bureau registers (or corrects) a unit of its county (第二条); returns (unit, created).
+
+    The 自主评聘 flag decides whose reviewers may decide its people's declarations (R17), so only a
+    city-wide grant sets it; `None` leaves it as it is.
+    """
+    from cehours.access.policy import holds_place, reaches_everything
+    from cehours.rules.identifiers import normalize_credit_code
+
+    from .models import UnitKind
+
+    require(by, Action.MANAGE_UNITS)
+    try:
+        code = normalize_credit_code(credit_code)
+    except InvalidIdentifier as exc:
+        raise PersonError("credit_code", str(exc)) from exc
+    name = (name or "").strip()
+    if not name or len(name) > 128:
+        raise PersonError("name", "单位名称不能为空，且不超过128个字符")
+    if kind not in UnitKind.values:
+        raise PersonError("kind", "请选择单位类型：企业、事业单位、民办非企业单位、中介机构或社会团体")
+    if not holds_place(by, Action.MANAGE_UNITS, county_id=county.pk, series_id=series.pk if series else None):
+        raise PolicyDenied(Action.MANAGE_UNITS, f"{county.name}不在您的登记范围内", "county")
+    city_wide = reaches_everything(by, Action.MANAGE_UNITS, Unit)
+    if self_evaluating is not None and not city_wide:
+        raise PolicyDenied(Action.MANAGE_UNITS, "自主评聘单位由市人力社保局认定，县级不能设置", "self_evaluating")
+    with transaction.atomic():
+        unit = Unit.objects.select_for_update().filter(credit_code=code).first()
+        created = unit is None
+        before = None
+        if unit is None:
+            unit = Unit(credit_code=code)
+        else:
+            if not Unit.objects.restrict(by, Action.MANAGE_UNITS).filter(pk=unit.pk).exists():
+                raise PolicyDenied(Action.MANAGE_UNITS, "该单位已由其他县（市、区）登记，不在您的范围内", "credit_code")
+            before = {"name": unit.name, "county": unit.county_id, "kind": unit.kind, "series": unit.series_id,
+                      "self_evaluating": unit.self_evaluating}  # fmt: skip
+        unit.name, unit.county, unit.kind, unit.series = name, county, kind, series
+        if self_evaluating is not None:
+            unit.self_evaluating = self_evaluating
+        unit.save()
+        audit_record(
+            actor=by, action="people.unit_saved", object_type="unit", object_id=unit.pk, before=before,
+            after={"credit_code": code, "name": name, "county": county.pk, "kind": kind,
+                   "series": series.pk if series else None, "self_evaluating": unit.self_evaluating},
+        )  # fmt: skip
+    return unit, created
+
+
+def roster_person_add(*, by, unit: Unit, name: str, id_number: str) -> Person:
+    """Unit staff add a person to their roster by real name and ID number (R3)."""
+    require(by, Action.EDIT_ROSTER, unit, "只能向本单位名册添加人员", field="unit")
+    try:
+        number = normalize_id_number(id_number)
+    except InvalidIdentifier as exc:
+        raise PersonError("id_number", str(exc)) from exc
+    if Person.objects.filter(id_number_hash=id_number_hash(number)).exists():
+        raise PersonError(
+            "id_number", "该身份证号码已在平台登记；尚无单位的人员请用“认领人员”，其他单位的人员须先由原单位办理调出"
+        )
+    return person_register(
+        name=name, id_number=number, county=unit.county, by=by, unit=unit, series=unit.series, unit_confirmed=True
+    )
+
+
+def roster_title_set(
+    *, by, person: Person, series: Series | None, title_level: str, title_obtained_on: date | None
+) -> Person:
+    """Unit staff record a person's series, current title level and the date it was obtained: what
+    eligibility (R13) takes its defaults from."""
+    from django.utils import timezone
+
+    from .models import TitleLevelChoice
+
+    require(by, Action.EDIT_ROSTER, person, "只能维护本单位人员的职称信息", field="person")
+    labels = {c.label for c in TitleLevelChoice}
+    if title_level and title_level not in labels:
+        raise PersonError("title_level", "现职称等级应为初级、中级、副高级或正高级")
+    if title_obtained_on is not None and title_obtained_on > timezone.localdate():
+        raise PersonError("title_obtained_on", "取得现职称日期不能晚于今天")
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        before = {"series": locked.series_id, "title_level": locked.title_level,
+                  "title_obtained_on": locked.title_obtained_on}  # fmt: skip
+        locked.series, locked.title_level, locked.title_obtained_on = series, title_level, title_obtained_on
+        locked.save(update_fields=["series", "title_level", "title_obtained_on"])
+        audit_record(
+            actor=by, action="people.title_recorded", object_type="person", object_id=locked.pk, before=before,
+            after={"series": locked.series_id, "title_level": title_level, "title_obtained_on": title_obtained_on},
+        )  # fmt: skip
+    return locked
