@@ -84,6 +84,17 @@ def _outcome_rejected(held: HeldRecord) -> EntryOutcome:
     return EntryOutcome(Outcome.REFUSED, refusal=LedgerError("source_record_id", message, ErrorCode.HELD_REJECTED))
 
 
+def _held_under(keys) -> dict[tuple[str, str], HeldRecord]:
+    """The held records under these (source system, source record id) keys: one term per system."""
+    by_system: dict[str, list[str]] = {}
+    for system, record_id in keys:
+        by_system.setdefault(system, []).append(record_id)
+    q = Q(pk__in=[])
+    for system, record_ids in by_system.items():
+        q |= Q(source_system=system, source_record_id__in=record_ids)
+    return {(h.source_system, h.source_record_id): h for h in HeldRecord.objects.filter(q)}
+
+
 def holds_answered(entries: Sequence[NewEntry], indexes: list[int]) -> dict[int, EntryOutcome]:
     """Entries whose source record is already held (or was rejected): answered by the hold, not
     held twice. A different content under the same record id is a conflict, as in the ledger."""
@@ -92,15 +103,10 @@ def holds_answered(entries: Sequence[NewEntry], indexes: list[int]) -> dict[int,
     keyed = [i for i in indexes if entries[i].source_record_id]
     if not keyed:
         return {}
-    by_system: dict[str, list[str]] = {}
-    for i in keyed:
-        by_system.setdefault(entries[i].source_system, []).append(entries[i].source_record_id)
-    q = Q(pk__in=[])
-    for system, record_ids in by_system.items():
-        q |= Q(source_system=system, source_record_id__in=record_ids)
     found = {
-        (h.source_system, h.source_record_id): h
-        for h in HeldRecord.objects.filter(q).exclude(status=HeldRecord.Status.APPROVED)
+        key: held
+        for key, held in _held_under((entries[i].source_system, entries[i].source_record_id) for i in keyed).items()
+        if held.status != HeldRecord.Status.APPROVED
     }
     if not found:
         return {}
@@ -244,12 +250,7 @@ def entries_hold(
     for row in rows:
         if not row.source_record_id:
             row.save()
-    stored: dict[tuple[str, str], HeldRecord] = {}
-    if keyed:
-        q = Q(pk__in=[])
-        for row in keyed:
-            q |= Q(source_system=row.source_system, source_record_id=row.source_record_id)
-        stored = {(h.source_system, h.source_record_id): h for h in HeldRecord.objects.filter(q)}
+    stored = _held_under((row.source_system, row.source_record_id) for row in keyed) if keyed else {}
     outcomes: dict[int, EntryOutcome] = {}
     for i, row in zip(order, rows, strict=True):
         held = stored.get((row.source_system, row.source_record_id), row) if row.source_record_id else row
@@ -318,10 +319,24 @@ def decision_action(held: HeldRecord) -> policy.Action:
     return policy.Action.CHECK_ATTENDEES if held.seminar_id else policy.Action.DECIDE
 
 
-def held_decide(*, held: HeldRecord, by, approve: bool, reason: str = "") -> HeldRecord:
-    """Approve (register what was sent) or reject (with a reason the sender reads back)."""
+def _register(held: HeldRecord, by, refused_hint: str = "") -> int | None:
+    """Register what the held record was sent with, through the door (every check that needs no
+    person still applies, R12a among them); HoldError with the door's reason if it refuses."""
     from .services import LedgerError, Outcome, entries_register_bulk
 
+    (outcome,) = entries_register_bulk(
+        entries=[_as_entry(held)], by=by, audit_action="ledger.held_record_registered",
+        audit_object_type="held_record", audit_object_id=held.pk, check_plausibility=False,
+    )  # fmt: skip
+    if outcome.status == Outcome.REFUSED:
+        refusal = outcome.refusal
+        assert isinstance(refusal, LedgerError)
+        raise HoldError(refusal.field, f"无法登记：{refusal.message}{refused_hint}", refusal.code)
+    return outcome.entry_id
+
+
+def held_decide(*, held: HeldRecord, by, approve: bool, reason: str = "") -> HeldRecord:
+    """Approve (register what was sent) or reject (with a reason the sender reads back)."""
     action = decision_action(held)
     policy.require(by, action, held, message="该暂缓登记的记录不在您的审核范围内")
     reason = (reason or "").strip()
@@ -334,15 +349,7 @@ def held_decide(*, held: HeldRecord, by, approve: bool, reason: str = "") -> Hel
         if locked.status != HeldRecord.Status.PENDING:
             raise HoldError("", f"该记录已审核（{locked.get_status_display()}）")
         if approve:
-            (outcome,) = entries_register_bulk(
-                entries=[_as_entry(locked)], by=by, audit_action="ledger.held_record_registered",
-                audit_object_type="held_record", audit_object_id=locked.pk, check_plausibility=False,
-            )  # fmt: skip
-            if outcome.status == Outcome.REFUSED:
-                refusal = outcome.refusal
-                assert isinstance(refusal, LedgerError)
-                raise HoldError(refusal.field, f"无法登记：{refusal.message}；请不予登记并说明理由", refusal.code)
-            locked.entry_id = outcome.entry_id
+            locked.entry_id = _register(locked, by, refused_hint="；请不予登记并说明理由")
             locked.status = HeldRecord.Status.APPROVED
         else:
             locked.status = HeldRecord.Status.REJECTED
@@ -365,7 +372,7 @@ def held_overturn(*, held: HeldRecord, by, reason: str) -> int | None:
     """A spot check reverses a decision on a held record: an approval's entry is reversed, a
     rejection's record is registered. Returns the ledger entry the overturn made; the caller
     checks the spot-check policy and records the spot check itself."""
-    from .services import LedgerError, Outcome, entries_register_bulk, entry_reverse
+    from .services import entry_reverse
 
     with transaction.atomic():
         locked = HeldRecord.objects.select_for_update().get(pk=held.pk)
@@ -377,16 +384,8 @@ def held_overturn(*, held: HeldRecord, by, reason: str) -> int | None:
                 if not hasattr(entry, "reversed_by"):
                     made = entry_reverse(entry=entry, by=by, reason=f"抽查复审改判：{reason}").pk
         elif locked.status == HeldRecord.Status.REJECTED:
-            (outcome,) = entries_register_bulk(
-                entries=[_as_entry(locked)], by=by, audit_action="ledger.held_record_registered",
-                audit_object_type="held_record", audit_object_id=locked.pk, check_plausibility=False,
-            )  # fmt: skip
-            if outcome.status == Outcome.REFUSED:
-                refusal = outcome.refusal
-                assert isinstance(refusal, LedgerError)
-                raise HoldError(refusal.field, f"无法登记：{refusal.message}", refusal.code)
-            locked.status, locked.entry_id = HeldRecord.Status.APPROVED, outcome.entry_id
-            made = outcome.entry_id
+            made = _register(locked, by)
+            locked.status, locked.entry_id = HeldRecord.Status.APPROVED, made
         else:
             raise HoldError("", "该记录尚未审核，不能复审改判")
         locked.decision_reason = f"抽查复审改判：{reason}"
