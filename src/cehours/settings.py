@@ -188,6 +188,26 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CEHOURS_TOKEN_DAYS = env_int("CEHOURS_TOKEN_DAYS", 90, minimum=1)
 # Issue 10: how long a unit's activation code for a professional's account stays valid.
 CEHOURS_ACTIVATION_DAYS = env_int("CEHOURS_ACTIVATION_DAYS", 14, minimum=1)
+# Email (issue 10: password-reset links a unit sends a professional). Off unless an SMTP server is
+# named: until then nothing tries to leave the machine and pages offer activation codes only.
+CEHOURS_EMAIL_HOST = env_str("CEHOURS_EMAIL_HOST", "")
+CEHOURS_EMAIL_ENABLED = bool(CEHOURS_EMAIL_HOST)
+if CEHOURS_EMAIL_ENABLED:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = CEHOURS_EMAIL_HOST
+    EMAIL_PORT = env_int("CEHOURS_EMAIL_PORT", 465, minimum=1)
+    EMAIL_HOST_USER = env_str("CEHOURS_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("CEHOURS_EMAIL_PASSWORD", "")
+    EMAIL_USE_SSL = env_bool("CEHOURS_EMAIL_SSL", True)
+    EMAIL_TIMEOUT = 20
+    DEFAULT_FROM_EMAIL = env_str("CEHOURS_EMAIL_FROM", EMAIL_HOST_USER or f"noreply@{CEHOURS_EMAIL_HOST}")
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+# The address that links in emails point to; empty = the address the staff member's browser used
+# (which ALLOWED_HOSTS has checked).
+CEHOURS_PUBLIC_URL = env_str("CEHOURS_PUBLIC_URL", "").rstrip("/")
+# A reset link works once and for this long (Django's token: it lapses when the password changes).
+PASSWORD_RESET_TIMEOUT = env_int("CEHOURS_RESET_LINK_HOURS", 24, minimum=1) * 3600
 
 # Failed sign-ins (django-axes): 5 for one account or 20 from one address within 15 minutes stop
 # sign-ins for 15 minutes. axes counts per username and per address ("either"); the callable limit

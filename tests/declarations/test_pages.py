@@ -197,7 +197,7 @@ def test_r17_the_queue_and_the_declaration_show_evidence_inline_and_the_persons_
     assert f'<img src="/evidence/{png.pk}/" alt="证明材料 签到表.png">' in body
     assert f'href="/evidence/{pdf.pk}/"' in body
     assert nurse.id_number not in body and nurse.id_number_masked in page
-    assert f"王护士 {today().year}年已登记：公需 10.0，专业 20.0，合计 30.0 学时（未合格）" in page
+    assert f"王护士 {today().year}年已登记：公需 10.0，专业 20.0，合计 30.0 学时（进行中）" in page  # R11: not over
     assert "通过并登记学时" in page and "退回补充材料" in page
     assert "疑似重复使用的证明材料" not in page
 

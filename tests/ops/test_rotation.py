@@ -123,13 +123,13 @@ def test_keyring_cache_follows_the_configured_key(settings):
         decrypt_id_number(first)
 
 
-def test_rotation_keeps_professionals_signing_in_by_mobile_number(db, settings, make_person):
+def test_rotation_keeps_professionals_signing_in_by_mobile_number_and_their_email(db, settings, make_person):
     from cehours.access.professionals import account_by_login, registration_submit
 
     person = make_person(unit="hospital")
     user, _ = registration_submit(
         name=person.name, id_number=person.id_number, mobile="13905782222", unit_query="莲都测试医院",
-        password="Lishui-2026-ok",
+        password="Lishui-2026-ok", email="hu.yisheng@example.cn",
     )  # fmt: skip
     assert account_by_login("13905782222") == user
     key = new_key()
@@ -138,4 +138,7 @@ def test_rotation_keeps_professionals_signing_in_by_mobile_number(db, settings, 
     assert account_by_login("13905782222") == user
     from cehours.access.models import ProfessionalAccount
 
-    assert decrypt_id_number(ProfessionalAccount.objects.get(user=user).mobile_encrypted) == "13905782222"
+    account = ProfessionalAccount.objects.get(user=user)
+    assert decrypt_id_number(account.mobile_encrypted) == "13905782222"
+    assert decrypt_id_number(account.email_encrypted) == "hu.yisheng@example.cn"
+    assert account.email_masked == "h***@example.cn"

@@ -95,3 +95,49 @@ def test_unit_staff_add_people_and_record_their_title(clients, city, make_person
 def test_other_staff_do_not_reach_units_or_rosters(clients):
     assert clients["hospital_staff"].get("/units/").status_code == 403
     assert clients["liandu_hr"].get("/roster/").status_code == 403
+
+
+def _text(response) -> str:
+    import re
+
+    inline = re.sub(r"</?(span|a)\b[^>]*>", "", response.content.decode())  # words inside a line stay joined
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", inline))
+
+
+def test_r19_the_roster_shows_each_persons_year_with_the_figures_of_their_own_page(
+    clients, make_person, add_hours
+):
+    year = timezone.localdate().year
+    done, behind = make_person(unit="hospital", name="钱达标"), make_person(unit="hospital", name="孙还差")
+    make_person(unit="school", name="青田别人")
+    add_hours(done, year, general_public="10", industry_public="8", professional="72")
+    add_hours(behind, year, professional="30")
+    add_hours(behind, year - 1, general_public="12", industry_public="6", professional="60")  # 78: short of 90
+    staff = clients["hospital_staff"]
+
+    now = _text(staff.get("/roster/"))
+    assert f"{year}年学时（第十一条）：合格 1 人，年度进行中尚未达到 1 人。" in now
+    assert f"钱达标 {done.id_number_masked} {year}年：合格，共 90.0 学时（公需 18.0，专业 72.0）" in now
+    assert f"孙还差 {behind.id_number_masked} {year}年：进行中，共 30.0 学时（公需 0.0，专业 30.0）" in now
+    assert "青田别人" not in now
+
+    last = _text(staff.get("/roster/", {"year": year - 1}))
+    assert f"{year - 1}年学时（第十一条）：合格 0 人，不合格 2 人。" in last
+    assert f"孙还差 {behind.id_number_masked} {year - 1}年：不合格，共 78.0 学时（公需 18.0，专业 60.0）" in last
+    # The person's own page, read by the same staff, says the same of that year.
+    own = _text(staff.get(f"/people/{behind.pk}/"))
+    assert f"{year - 1}年：不合格，共 78.0 学时" in own
+
+    bad = staff.get("/roster/", {"year": "明年"})
+    assert bad.status_code == 400 and "年度：年度应为四位数年份" in _text(bad)
+
+
+def test_a_persons_page_shows_their_unit_series_and_title(clients, make_person):
+    person = make_person(unit="hospital", name="周职称")
+    form = {"series": "health", "title_level": "副高级", "title_obtained_on": "2021-07-01"}
+    clients["hospital_staff"].post(f"/roster/people/{person.pk}/title/", form)
+
+    page = _text(clients["hospital_staff"].get(f"/people/{person.pk}/"))
+
+    assert "工作单位 莲都测试医院" in page and "职称系列 卫生" in page
+    assert "现职称 副高级（2021年7月1日取得）" in page

@@ -371,3 +371,79 @@ def _log_in_as(page, base_url: str, login: str, password: str) -> None:
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_load_state()
+
+
+def test_a_person_moves_between_units_on_a_phone_and_keeps_their_hours(
+    browser_factory, live_server, make_person, make_staff, add_hours
+):
+    """Issue 10: the old unit releases a person, the new one claims them; their hours go with them,
+    and the roster shows each unit the person's year. The pages of unit, roster and staff
+    administration fit a phone."""
+    import base64
+
+    from django_otp.oath import TOTP
+
+    from cehours.access.services import totp_enrol_confirmed
+
+    mover = make_person(unit="hospital", name="吴调动")
+    add_hours(mover, QUALIFIED_YEAR, general_public="12", industry_public="6", professional="72")
+    hospital, school = make_staff("unit_staff", unit="hospital"), make_staff("unit_staff", unit="school")
+    county_hr, system_admin = make_staff("hr_admin", county="liandu"), make_staff("system_admin")
+    otp_key = totp_enrol_confirmed(user=system_admin).bin_key  # separated administrators prove a second factor
+    phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+
+    context = browser_factory(**phone)
+    assert context.browser is not None
+
+    def clerk_page(username: str):
+        other = context.browser.new_context(locale="zh-CN", **phone)
+        other.set_default_timeout(10_000)
+        page = other.new_page()
+        _log_in(page, live_server.url, username)
+        return page
+
+    old = context.new_page()
+    _log_in(old, live_server.url, hospital.username)
+    old.goto(f"{live_server.url}/roster/?year={QUALIFIED_YEAR}")
+    assert f"{QUALIFIED_YEAR}年学时（第十一条）：合格 1 人。" in old.content()
+    assert _horizontal_overflow(old) <= 0
+    old.goto(f"{live_server.url}/roster/accounts/")
+    old.get_by_label("吴调动的调出原因").fill("调往青田测试学校工作")
+    old.get_by_role("row", name=re.compile("吴调动")).get_by_role("button", name="调出").click()
+    old.wait_for_load_state()
+    assert "已办理吴调动" in old.content() and "其学时记录全部保留" in old.content()
+    old.goto(f"{live_server.url}/roster/?year={QUALIFIED_YEAR}")
+    assert "吴调动" not in old.content()
+
+    new = clerk_page(school.username)
+    new.goto(f"{live_server.url}/people/claim/")
+    new.get_by_label("身份证号码").fill(mover.id_number)
+    new.get_by_label("姓名").fill("吴调动")
+    new.get_by_role("button", name="认领").click()
+    new.wait_for_load_state()
+    new.goto(f"{live_server.url}/roster/?year={QUALIFIED_YEAR}")
+    card = new.locator("li.card").filter(has_text="吴调动")
+    assert f"{QUALIFIED_YEAR}年：合格，共 90.0 学时" in card.inner_text()
+    assert _horizontal_overflow(new) <= 0
+    card.get_by_role("link", name="吴调动").click()
+    new.wait_for_load_state()
+    facts = new.locator("dl.facts").inner_text()
+    assert "青田测试学校" in facts and "莲都测试医院" not in facts
+    assert new.locator(f'tr[data-year="{QUALIFIED_YEAR}"] td').nth(5).inner_text() == "90.0"
+
+    bureau = clerk_page(county_hr.username)  # first sign-in of an HR administrator: binds an authenticator
+    assert urlsplit(bureau.url).path == "/account/otp/enrol/" and _horizontal_overflow(bureau) <= 0
+    secret = bureau.locator("#otp-secret").inner_text().replace(" ", "")
+    bureau.get_by_label("动态口令").fill(f"{TOTP(base64.b32decode(secret)).token():06d}")
+    bureau.get_by_role("button", name="确认绑定").click()
+    bureau.wait_for_load_state()
+    bureau.goto(f"{live_server.url}/units/")
+    assert bureau.get_by_role("heading", level=1).count() == 1 and _horizontal_overflow(bureau) <= 0
+
+    admin = clerk_page(system_admin.username)
+    assert urlsplit(admin.url).path.startswith("/account/otp/")
+    admin.get_by_label("动态口令").fill(f"{TOTP(otp_key).token():06d}")
+    admin.get_by_role("button", name="验证").click()
+    admin.wait_for_load_state()
+    admin.goto(f"{live_server.url}/staff/")
+    assert admin.get_by_role("heading", level=1).count() >= 1 and _horizontal_overflow(admin) <= 0

@@ -64,3 +64,23 @@ def test_r19_overview_bad_year_names_the_field_and_professionals_are_refused(cli
     person = make_person(with_login=True)
     client.login(username=person.user.username, password=PASSWORD)
     assert client.get("/overview/").status_code == 403
+
+
+def test_r11_r19_the_year_in_progress_counts_people_not_yet_there_not_as_failed(
+    client, make_person, make_staff, add_hours
+):
+    from django.utils import timezone
+
+    year = timezone.localdate().year
+    done, behind = make_person(unit="hospital", name="已达标护士"), make_person(unit="hospital", name="还差护士")
+    add_hours(done, year, general_public="10", industry_public="8", professional="72")
+    add_hours(behind, year, professional="30")
+    staff = make_staff("unit_staff", unit="hospital")
+    client.login(username=staff.username, password=PASSWORD)
+
+    page = client.get("/overview/", {"year": year}).content.decode()
+
+    assert "共 2 人，合格 1 人，尚未达到（年度进行中） 1 人。" in page
+    assert "不合格" not in page and "未合格 1 人" not in page
+    # A year that is over is judged: neither has hours in it.
+    assert "共 2 人，合格 0 人，未合格 2 人。" in client.get("/overview/", {"year": year - 1}).content.decode()

@@ -129,9 +129,7 @@ class ProfessionalAccount(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="professional_account", verbose_name="账号"
     )
-    person = models.ForeignKey(
-        "people.Person", models.PROTECT, related_name="accounts", verbose_name="专业技术人员"
-    )
+    person = models.ForeignKey("people.Person", models.PROTECT, related_name="accounts", verbose_name="专业技术人员")
     # The unit whose staff confirm: the person's own, or the one the registrant named.
     unit = models.ForeignKey(Unit, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="确认单位")
     via = models.CharField("开通方式", max_length=16, choices=Via.choices)
@@ -142,6 +140,9 @@ class ProfessionalAccount(models.Model):
     mobile_encrypted = models.TextField("手机号码（加密）", blank=True)
     mobile_hash = models.CharField("手机号码检索摘要", max_length=64, blank=True, db_index=True)
     mobile_masked = models.CharField("手机号码（脱敏）", max_length=11, blank=True)
+    # Optional: where an email server is configured, the unit can send a password-reset link here.
+    email_encrypted = models.TextField("电子邮箱（加密）", blank=True)
+    email_masked = models.CharField("电子邮箱（脱敏）", max_length=254, blank=True)
     requested_at = models.DateTimeField("申请时间", auto_now_add=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="确认人"

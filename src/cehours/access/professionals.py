@@ -16,6 +16,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -63,6 +65,21 @@ def mobile_lookup_hash(number: str) -> str:
     return id_number_hash(f"mobile:{number}")
 
 
+def email_fields(raw: str) -> dict[str, str]:
+    """The stored form of an optional address: encrypted (personal data, like the mobile number) and masked."""
+    address = (raw or "").strip()
+    if not address:
+        return {"email_encrypted": "", "email_masked": ""}
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise AccountError("email", "电子邮箱格式不正确") from None
+    if len(address) > 254:
+        raise AccountError("email", "电子邮箱不超过 254 个字符")
+    local, _, domain = address.rpartition("@")
+    return {"email_encrypted": encrypt_id_number(address), "email_masked": f"{local[:1]}***@{domain}"}
+
+
 def unit_found(query: str) -> Unit:
     """The unit a registrant names: by its credit code, or by its full registered name."""
     text = (query or "").strip()
@@ -101,7 +118,7 @@ def _tell_unit(unit: Unit | None, message: str) -> None:
         notify(user, message, link="/roster/accounts/")
 
 
-def registration_submit(*, name: str, id_number: str, mobile: str, unit_query: str, password: str):
+def registration_submit(*, name: str, id_number: str, mobile: str, unit_query: str, password: str, email: str = ""):
     """实名注册: an account that waits for its unit's confirmation; returns (user, account).
 
     A person new to the platform is recorded in the unit named (not yet confirmed by it). Someone
@@ -118,6 +135,7 @@ def registration_submit(*, name: str, id_number: str, mobile: str, unit_query: s
     except InvalidIdentifier as exc:
         raise AccountError("id_number", str(exc), ErrorCode.INVALID_ID_NUMBER) from exc
     phone = mobile_normalised(mobile)
+    address = email_fields(email)
     unit = unit_found(unit_query)
     password_check(raw=password)
     with transaction.atomic():
@@ -147,6 +165,7 @@ def registration_submit(*, name: str, id_number: str, mobile: str, unit_query: s
             mobile_encrypted=encrypt_id_number(phone),
             mobile_hash=phone_hash,
             mobile_masked=f"{phone[:3]}****{phone[-4:]}",
+            **address,
         )
         mismatch = person.name != name
         audit_record(
@@ -260,9 +279,9 @@ def activation_codes_issue(*, by, people: list[Person]) -> list[tuple[Person, st
     expires = now + timedelta(days=settings.CEHOURS_ACTIVATION_DAYS)
     issued: list[tuple[Person, str, object]] = []
     with transaction.atomic():
-        ActivationCode.objects.filter(
-            person__in=people, used_at__isnull=True, revoked_at__isnull=True
-        ).update(revoked_at=now)
+        ActivationCode.objects.filter(person__in=people, used_at__isnull=True, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
         rows = []
         for person in people:
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -278,13 +297,14 @@ def activation_codes_issue(*, by, people: list[Person]) -> list[tuple[Person, st
     return issued
 
 
-def activation_use(*, id_number: str, code: str, password: str):
+def activation_use(*, id_number: str, code: str, password: str, email: str = ""):
     """The person opens their account with the code: sets a password, and is linked to their record."""
     try:
         number = normalize_id_number(id_number)
     except InvalidIdentifier as exc:
         raise AccountError("id_number", str(exc), ErrorCode.INVALID_ID_NUMBER) from exc
     typed = re.sub(r"[\s-]", "", code or "").upper()
+    address = email_fields(email)
     now = timezone.now()
     with transaction.atomic():
         person = Person.objects.select_for_update().filter(id_number_hash=id_number_hash(number)).first()
@@ -312,12 +332,16 @@ def activation_use(*, id_number: str, code: str, password: str):
             ProfessionalAccount.objects.create(
                 user=user, person=person, unit=person.unit, via=ProfessionalAccount.Via.ACTIVATION,
                 name_given=person.name, status=ProfessionalAccount.Status.CONFIRMED,
-                decided_by=found.issued_by, decided_at=now,
+                decided_by=found.issued_by, decided_at=now, **address,
             )  # fmt: skip
         else:
             user.set_password(password)
             user.is_active = True
             user.save(update_fields=["password", "is_active"])
+            if address["email_encrypted"]:  # a new address given with the code replaces the old one
+                ProfessionalAccount.objects.filter(user=user, status=ProfessionalAccount.Status.CONFIRMED).update(
+                    **address
+                )
         found.used_at = now
         found.save(update_fields=["used_at"])
         audit_record(

@@ -50,6 +50,29 @@ def person_compliance(person: Person, first: int, last: int, *, today: date | No
     ]
 
 
+def people_year_compliance(
+    people: QuerySet[Person], year: int, *, today: date | None = None
+) -> dict[int, YearCompliance]:
+    """R11 for one year for each of many people (a unit's roster), by person id: the same totals and
+    the same rule, with each person's series rules, as person_compliance gives their own page; the
+    totals in one query however many people."""
+    current_year = (today or timezone.localdate()).year
+    versions = stored_versions()
+    columns = [c.value for c in Category]
+    totals = {
+        row[0]: YearTotals(**{name: to_hours(value) for name, value in zip(columns, row[1:], strict=True)})
+        for row in PersonYearTotal.objects.filter(person__in=people.values("pk"), year=year).values_list(
+            "person_id", *columns
+        )
+    }
+    return {
+        pk: year_compliance(
+            year, totals.get(pk, YearTotals()), rules_for_year(year, versions, series=series), current_year=current_year
+        )
+        for pk, series in people.values_list("pk", "series_id")
+    }
+
+
 def person_integrity_block(person: Person, on: date, versions: list | None = None) -> bool:
     """R20: whether an integrity-archive entry blocks this person's title applications on `on`."""
     from cehours.declarations.selectors import integrity_records

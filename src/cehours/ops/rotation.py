@@ -118,12 +118,17 @@ def field_key_rotate(*, new_key: str, by=None) -> RotationResult:
                 lists += 1
             from cehours.access.models import ProfessionalAccount
 
-            for account in ProfessionalAccount.objects.exclude(mobile_encrypted="").order_by("pk").iterator():
-                # A professional's mobile number signs them in: encrypted and looked up like an ID number.
-                phone = old.decrypt_id_number(account.mobile_encrypted)
-                account.mobile_encrypted = new.encrypt_id_number(phone)
-                account.mobile_hash = new.id_number_hash(f"mobile:{phone}")
-                account.save(update_fields=["mobile_encrypted", "mobile_hash"])
+            contacts = ProfessionalAccount.objects.exclude(mobile_encrypted="", email_encrypted="").order_by("pk")
+            for account in contacts.iterator():
+                # A professional's mobile number signs them in: encrypted and looked up like an ID number;
+                # the optional email address (for reset links) is encrypted the same way.
+                if account.mobile_encrypted:
+                    phone = old.decrypt_id_number(account.mobile_encrypted)
+                    account.mobile_encrypted = new.encrypt_id_number(phone)
+                    account.mobile_hash = new.id_number_hash(f"mobile:{phone}")
+                if account.email_encrypted:
+                    account.email_encrypted = new.encrypt_id_number(old.decrypt_id_number(account.email_encrypted))
+                account.save(update_fields=["mobile_encrypted", "mobile_hash", "email_encrypted"])
             fingerprint_record(new.fingerprint)
             audit_record(
                 actor=by,

@@ -15,7 +15,10 @@ from django.db import models
 
 # Columns that hold ciphertext or keyed hashes: nothing a person can read, and not to be copied out.
 HIDDEN_FIELDS = frozenset(
-    {"id_number_encrypted", "id_number_hash", "mobile_encrypted", "mobile_hash", "code_hash", "token_hash", "rows"}
+    {
+        "id_number_encrypted", "id_number_hash", "mobile_encrypted", "mobile_hash", "email_encrypted", "code_hash",
+        "token_hash", "rows",
+    }  # fmt: skip
 )
 APPS = ("people", "access", "ledger", "declarations", "integration", "audit", "privacy", "ops")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.password_validation import password_validators_help_texts
@@ -29,6 +30,14 @@ from cehours.access.professionals import (
     activation_use,
     registration_decide,
     registration_submit,
+)
+from cehours.access.reset_links import (
+    LINK_REFUSED,
+    email_enabled,
+    emails_on_file,
+    reset_link_send,
+    reset_link_use,
+    reset_link_user,
 )
 from cehours.errors import FieldError
 from cehours.people.models import Person
@@ -65,8 +74,18 @@ class RegisterForm(_NewPassword):
     unit = forms.CharField(
         label="工作单位（全称或统一社会信用代码）", max_length=128, error_messages={"required": "请填写工作单位"}
     )
+    email = forms.CharField(label="电子邮箱", max_length=254, required=False)
     password1 = _password_field("密码")
     password2 = _password_field("再次输入密码")
+
+
+def _password_context() -> dict:
+    # An address is asked for only where the platform can send mail: nothing collected for no use.
+    return {"rules": password_validators_help_texts(), "email_enabled": email_enabled()}
+
+
+def _email(data: dict) -> str:
+    return data.get("email", "") if email_enabled() else ""
 
 
 def _limited(request: HttpRequest, form: forms.Form, template: str, context: dict) -> HttpResponse | None:
@@ -83,7 +102,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("web:home")
     form = RegisterForm(request.POST or None)
-    context = {"rules": password_validators_help_texts()}
+    context = _password_context()
     status = 200
     if form.is_bound:
         status = 400
@@ -97,7 +116,7 @@ def register(request: HttpRequest) -> HttpResponse:
             try:
                 user, account = registration_submit(
                     name=data["name"], id_number=data["id_number"], mobile=data["mobile"],
-                    unit_query=data["unit"], password=data["password1"],
+                    unit_query=data["unit"], password=data["password1"], email=_email(data),
                 )  # fmt: skip
             except FieldError as exc:
                 field = {"unit_query": "unit", "password": "password1"}.get(exc.field, exc.field)
@@ -111,13 +130,14 @@ def register(request: HttpRequest) -> HttpResponse:
 class ActivateForm(_NewPassword):
     id_number = forms.CharField(label="身份证号码", max_length=18, error_messages={"required": "请填写身份证号码"})
     code = forms.CharField(label="激活码", max_length=20, error_messages={"required": "请填写激活码"})
+    email = forms.CharField(label="电子邮箱", max_length=254, required=False)
     password1 = _password_field("新密码")
     password2 = _password_field("再次输入新密码")
 
 
 def activate(request: HttpRequest) -> HttpResponse:
     form = ActivateForm(request.POST or None)
-    context = {"rules": password_validators_help_texts()}
+    context = _password_context()
     status = 200
     if form.is_bound:
         status = 400
@@ -127,7 +147,9 @@ def activate(request: HttpRequest) -> HttpResponse:
                 return refused
             data = form.cleaned_data
             try:
-                user = activation_use(id_number=data["id_number"], code=data["code"], password=data["password1"])
+                user = activation_use(
+                    id_number=data["id_number"], code=data["code"], password=data["password1"], email=_email(data)
+                )
             except AccountMissed as exc:
                 record_lookup(request, ReadAction.SEARCH, None)
                 form.add_error("code", exc.message)
@@ -155,7 +177,10 @@ def roster_accounts(request: HttpRequest) -> HttpResponse:
         .order_by(F("user").asc(nulls_first=True), "name", "pk")  # those without an account first
     )
     roster = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page") or 1)
-    context = {"waiting": waiting, "roster": roster, "today": timezone.localdate()}
+    context = {"waiting": waiting, "roster": roster, "today": timezone.localdate(), "email_enabled": email_enabled()}
+    if email_enabled():
+        context["emails"] = emails_on_file([p for p in roster.object_list if p.user_id])
+        context["reset_hours"] = settings.PASSWORD_RESET_TIMEOUT // 3600
     return render(request, "web/roster_accounts.html", context)
 
 
@@ -236,3 +261,44 @@ def person_release_view(request: HttpRequest, pk: int) -> HttpResponse:
         f"已办理{released.name}（{released.id_number_masked}）调出，其学时记录全部保留；新单位凭身份证号码和姓名认领。",
     )
     return redirect("web:roster-accounts")
+
+
+@require_POST
+@allowed(Action.ISSUE_ACTIVATION)
+def reset_link_send_view(request: HttpRequest, pk: int) -> HttpResponse:
+    person = restrict(Person.objects.filter(pk=pk), request.user, Action.ISSUE_ACTIVATION).first()
+    if person is None:
+        raise Http404("未找到该人员，或不是本单位人员")
+    try:
+        sent_to = reset_link_send(by=request.user, person=person, base_url=request.build_absolute_uri("/"))
+    except FieldError as exc:
+        messages.error(request, f"电子邮箱：{exc.message}" if exc.field == "email" else exc.message)
+    else:
+        messages.success(request, f"已向{person.name}的电子邮箱 {sent_to} 发送重置密码链接。")
+    return redirect("web:roster-accounts")
+
+
+class ResetForm(_NewPassword):
+    password1 = _password_field("新密码")
+    password2 = _password_field("再次输入新密码")
+
+
+def reset_link(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The page a reset link opens: a new password, once."""
+    context = {"rules": password_validators_help_texts(), "valid": reset_link_user(uidb64, token) is not None}
+    if not context["valid"]:
+        return render(request, "web/reset_link.html", {**context, "refused": LINK_REFUSED}, status=404)
+    form = ResetForm(request.POST or None)
+    status = 200
+    if form.is_bound:
+        status = 400
+        if form.is_valid():
+            try:
+                user = reset_link_use(uidb64=uidb64, token=token, password=form.cleaned_data["password1"])
+            except FieldError as exc:
+                form.add_error("password1" if exc.field == "password" else None, exc.message)
+            else:
+                login(request, user, backend=BACKEND)
+                messages.success(request, "密码已重新设置。今后请用身份证号码或手机号码和新密码登录。")
+                return redirect("web:home")
+    return render(request, "web/reset_link.html", {**context, "form": form}, status=status)

@@ -11,14 +11,16 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cehours.access.policy import Action, claim_units, reaches_everything, restrict
 from cehours.errors import FieldError
+from cehours.ledger.selectors import people_year_compliance
 from cehours.people.models import County, Person, Series, TitleLevelChoice, Unit, UnitKind
 from cehours.people.services import roster_person_add, roster_title_set, unit_save
 
-from .forms import DATE_ERRORS
+from .forms import DATE_ERRORS, year_field
 from .permissions import allowed
 
 PAGE_SIZE = 50
@@ -81,6 +83,10 @@ class TitleForm(forms.Form):
     title_obtained_on = forms.DateField(label="取得现职称日期", required=False, error_messages=DATE_ERRORS)
 
 
+class RosterYearForm(forms.Form):
+    year = year_field("年度", required=False)
+
+
 def _own_units(request: HttpRequest) -> list[Unit]:
     return claim_units(request.user)  # the units of the user's unit-staff grants
 
@@ -105,12 +111,23 @@ def roster(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"已将{person.name}（{person.id_number_masked}）加入{units_[0].name}名册。")
                 return redirect("web:roster")
+    year_form = RosterYearForm(request.GET or None)
+    if year_form.is_bound and not year_form.is_valid():
+        status = 400
+    year = (year_form.cleaned_data.get("year") if year_form.is_valid() else None) or timezone.localdate().year
     people = restrict(Person.objects.filter(unit__in=units_), request.user, Action.EDIT_ROSTER)
     page = Paginator(people.select_related("series").order_by("name", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page") or 1
     )
-    context = {"form": form, "page": page, "units": units_, "series": Series.objects.all(),
-               "levels": [c.label for c in TitleLevelChoice]}  # fmt: skip
+    # R19: the roster's compliance, each person with the figures of their own page (R11).
+    compliance = people_year_compliance(people, year)
+    page_rows = [(p, compliance[p.pk]) for p in page.object_list]
+    counts = {"qualified": 0, "in_progress": 0, "short": 0}
+    for row in compliance.values():
+        counts["qualified" if row.qualified else "in_progress" if row.in_progress else "short"] += 1
+    context = {"form": form, "page": page, "rows": page_rows, "units": units_, "series": Series.objects.all(),
+               "levels": [c.label for c in TitleLevelChoice], "year": year, "year_form": year_form,
+               "counts": counts}  # fmt: skip
     return render(request, "web/roster.html", context, status=status)
 
 
