@@ -145,3 +145,18 @@ def test_demo_gives_reviewer1_held_records_and_hr_people_to_place(loaded):
     hr = get_user_model().objects.get(username="hr_admin")
     unplaced = list(unplaced_people(hr))
     assert len(unplaced) == 2 and all(p.county_id is None and p.unit_id is None for p in unplaced)
+
+
+def test_the_demo_command_says_what_it_is_doing_while_it_loads(db):
+    """Issue 12: `python3 dev.py serve` is not silent while the demo loads."""
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("demo", people=PEOPLE, stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith(f"正在生成演示数据：{PEOPLE} 名人员、5 个完整年度")
+    assert any(line.startswith("已生成演示数据：") for line in lines[1:])
+    # The staff accounts carry synthetic display names: pages name people, not logins.
+    assert all(u.first_name for u in get_user_model().objects.filter(username__in=["reviewer1", "hr_admin"]))

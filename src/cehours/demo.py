@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 from base64 import b32encode
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -116,8 +117,9 @@ class DemoAccount:
     description: str
 
 
-def _staff(username: str, role: str, description: str, **grant) -> DemoAccount:
-    user, created = get_user_model().objects.get_or_create(username=username)
+def _staff(username: str, role: str, description: str, name: str = "", **grant) -> DemoAccount:
+    # A synthetic display name: pages name people, never logins (issue 12).
+    user, created = get_user_model().objects.get_or_create(username=username, defaults={"first_name": name})
     # Through the one password door: checked, and to be changed at the first sign-in like any
     # password someone else chose.
     password_set(user=user, raw=DEMO_PASSWORD)
@@ -327,7 +329,14 @@ def _register(entries: list[NewEntry], refused: Counter, reasons: list[str]) -> 
 
 
 def _history(
-    rng: random.Random, person_ids: list[int], *, professional_id: int | None, years: int, today: date, versions
+    rng: random.Random,
+    person_ids: list[int],
+    *,
+    professional_id: int | None,
+    years: int,
+    today: date,
+    versions,
+    progress: Callable[[str], None] = lambda message: None,
 ) -> dict:
     """Every person's records for the `years` complete years before today's and for this year so far."""
     calendar = {y: _Year(y, today, versions) for y in range(today.year - years, today.year + 1)}
@@ -353,6 +362,7 @@ def _history(
         if len(batch) > 20000:
             _register(batch, refused, reasons)
             batch = []
+            progress(f"已登记 {n + 1} / {len(person_ids)} 名人员的学时记录……")
     if professional_id is not None:
         for y, year in calendar.items():
             pace = year.elapsed if y == today.year else None
@@ -449,8 +459,16 @@ def _demo_intake(rng: random.Random, fake, county: County, today: date) -> dict:
     return {"demo_intake": got}
 
 
-def load_demo(*, people: int = 3000, years: int = 5, seed: int = 20261129, today: date | None = None) -> dict:
-    """Create the demo city once; later calls only make sure the demo accounts exist.
+def load_demo(
+    *,
+    people: int = 3000,
+    years: int = 5,
+    seed: int = 20261129,
+    today: date | None = None,
+    progress: Callable[[str], None] = lambda message: None,
+) -> dict:
+    """Create the demo city once; later calls only make sure the demo accounts exist. `progress` hears
+    what is being done, for a start-up that is not silent for a minute (issue 12).
 
     `years` complete calendar years before today's get hours, and the current year up to `today`
     (default: today in the platform's time zone, the day the ledger's door measures the future by).
@@ -486,6 +504,7 @@ def load_demo(*, people: int = 3000, years: int = 5, seed: int = 20261129, today
             )
         professional = None
         if created:
+            progress(f"正在生成演示数据：{people} 名人员、{years} 个完整年度及本年度的学时记录（约需一两分钟）……")
             units = []
             for i in range(max(10, people // 20)):
                 county = counties[i % len(counties)]
@@ -531,17 +550,52 @@ def load_demo(*, people: int = 3000, years: int = 5, seed: int = 20261129, today
                 years=years,
                 today=today,
                 versions=stored_versions(),
+                progress=progress,
             )
 
+        staff_names = Faker("zh_CN")  # apart from `fake`, so the rest of the city stays as it was
+        staff_names.seed_instance(seed + 1)
         accounts = [
-            _staff("hr_admin", Role.HR_ADMIN, "市人力社保局管理员（全市）"),
-            _staff("reviewer3", Role.REVIEWER, "三级管理权限：市人力社保局（全市）", level=3),
-            _staff("reviewer2", Role.REVIEWER, f"二级管理权限：{lishui.name}人力社保局", level=2, county=lishui),
-            _staff("reviewer1", Role.REVIEWER, f"一级管理权限：{lishui.name}评委会组建部门", level=1, county=lishui),
-            _staff("industry", Role.INDUSTRY_AUTHORITY, "卫生行业主管部门（全市卫生系列）", series=series["health"]),
-            _staff("unit_staff", Role.UNIT_STAFF, "单位经办人（本单位）", unit=Unit.objects.order_by("pk").first()),
-            _staff("evaluator", Role.EVALUATOR, "评委会（全市）"),
-            _staff("provider", Role.PROVIDER, "继续教育基地（无人员查询权限）"),
+            _staff("hr_admin", Role.HR_ADMIN, name=staff_names.name(), description="市人力社保局管理员（全市）"),
+            _staff(
+                "reviewer3",
+                Role.REVIEWER,
+                name=staff_names.name(),
+                description="三级管理权限：市人力社保局（全市）",
+                level=3,
+            ),
+            _staff(
+                "reviewer2",
+                Role.REVIEWER,
+                name=staff_names.name(),
+                description=f"二级管理权限：{lishui.name}人力社保局",
+                level=2,
+                county=lishui,
+            ),
+            _staff(
+                "reviewer1",
+                Role.REVIEWER,
+                name=staff_names.name(),
+                description=f"一级管理权限：{lishui.name}评委会组建部门",
+                level=1,
+                county=lishui,
+            ),
+            _staff(
+                "industry",
+                Role.INDUSTRY_AUTHORITY,
+                name=staff_names.name(),
+                description="卫生行业主管部门（全市卫生系列）",
+                series=series["health"],
+            ),
+            _staff(
+                "unit_staff",
+                Role.UNIT_STAFF,
+                name=staff_names.name(),
+                description="单位经办人（本单位）",
+                unit=Unit.objects.order_by("pk").first(),
+            ),
+            _staff("evaluator", Role.EVALUATOR, name=staff_names.name(), description="评委会（全市）"),
+            _staff("provider", Role.PROVIDER, name=staff_names.name(), description="继续教育基地（无人员查询权限）"),
         ]
         user, _ = get_user_model().objects.get_or_create(username="professional")
         password_set(user=user, raw=DEMO_PASSWORD)

@@ -46,7 +46,7 @@ def test_accounts_by_the_system_administrator_grants_by_the_security_administrat
     grant = Grant.objects.get(user=clerk)
     assert (grant.role, grant.level, grant.unit) == ("reviewer", 1, unit)
     page = security.get("/staff/").content.decode()
-    assert "审核人员 1级 · 莲都测试医院" in page
+    assert "审核人员 一级 · 莲都测试医院" in page  # 第十七条 writes the levels in words
 
     missing = security.post(f"/staff/grants/{grant.pk}/withdraw/", {"reason": ""}, follow=True)
     assert "原因：撤销授权须说明原因" in missing.content.decode()

@@ -287,7 +287,9 @@ def test_r16_2_the_person_reads_the_reviewers_reason(client, cast):
     page = _text(client.get(f"/declarations/{declaration.pk}/"))
     assert "退回补充材料" in page and "审核意见 请补充签到表原件" in page
     assert "重新提交" in page
-    assert "liandu_l1：退回补充材料——请补充签到表原件" in page
+    # Issue 12: the trail names people and offices, not logins (this reviewer has no display name).
+    assert "莲都区 · 审核人员：退回补充材料——请补充签到表原件" in page and "liandu_l1" not in page
+    assert "王护士：提交审核" in page
     me = _text(client.get("/me/"))
     assert "您的学时申报“退回的培训”退回补充材料：请补充签到表原件" in me
 
@@ -312,7 +314,7 @@ def test_r17_level_1_gets_403_on_the_spot_check_pages(client, cast, who):
     )
     client.force_login(cast[who])
     assert client.get("/spot-checks/").status_code == 403
-    assert client.post("/spot-checks/", {"rate": "1", "minimum_per_reviewer": "0"}).status_code == 403
+    assert client.post("/spot-checks/", {"percent": "100", "minimum_per_reviewer": "0"}).status_code == 403
     assert client.get(f"/spot-checks/{check.pk}/").status_code == 403
     assert SpotCheck.objects.count() == 1
 
@@ -324,15 +326,17 @@ def test_r17_level_2_draws_on_the_page_sees_it_re_derived_and_overturns_and_the_
     client.force_login(cast["county_l2"])
     response = client.post(
         "/spot-checks/",
-        {"rate": "1", "minimum_per_reviewer": "1", "decided_from": TODAY, "decided_to": TODAY, "seed": "页面抽查"},
+        {"percent": "100", "minimum_per_reviewer": "1", "decided_from": TODAY, "decided_to": TODAY, "seed": "页面抽查"},
         follow=True,
     )
     check = SpotCheck.objects.get()
     assert response.redirect_chain == [(f"/spot-checks/{check.pk}/", 302)]
     page = _text(response)
     assert "已抽取 1 件（候选 1 件）。" in page
-    assert "页面抽查" in page and "按记录的种子与候选名单重新抽样，结果一致" in page
-    assert "王护士 · 可疑的培训" in page and "原审核：liandu_l1，结果“已通过”" in page
+    # Issue 12: the seed is the system's (a posted one is ignored), kept in the details.
+    assert "页面抽查" not in page and check.seed in page and "按记录的种子与候选名单重新抽样，结果一致" in page
+    assert "比例 / 每人最少 100% / 1 件" in page
+    assert "王护士 · 可疑的培训" in page and "原审核：莲都区 · 审核人员，结果“已通过”" in page
 
     item = check.items.get()
     response = client.post(f"/spot-checks/items/{item.pk}/", {"outcome": "overturned", "reason": ""}, follow=True)
@@ -344,7 +348,7 @@ def test_r17_level_2_draws_on_the_page_sees_it_re_derived_and_overturns_and_the_
     assert year_totals(nurse).professional == Decimal("0.0")
 
     stats = _text(client.get("/spot-checks/"))
-    assert "liandu_l1 1 1 100% 1 100%" in stats
+    assert "莲都区 · 审核人员 1 1 100% 1 100%" in stats and "liandu_l1" not in stats
 
     client.force_login(nurse.user)
     me = _text(client.get("/me/"))
@@ -361,7 +365,7 @@ def test_r17_a_tampered_sample_no_longer_re_derives_and_the_page_says_so(client,
     decide(declare(cast["nurse"]), cast["county_l1"], "approve")
     client.force_login(cast["county_l2"])
     client.post(
-        "/spot-checks/", {"rate": "0.5", "minimum_per_reviewer": "0", "decided_from": TODAY, "decided_to": TODAY}
+        "/spot-checks/", {"percent": "50", "minimum_per_reviewer": "0", "decided_from": TODAY, "decided_to": TODAY}
     )
     check = SpotCheck.objects.get()
     candidates = [d for d, _ in check.candidate_ids]
@@ -388,3 +392,18 @@ def test_r20_level_2_records_falsification_on_the_declaration_page_level_1_has_n
     archive = _text(client.get("/spot-checks/"))
     assert "王护士" in archive and "结业证书伪造 有效：取消职称申报资格" in archive
     assert "解除" not in archive.split("诚信档案（第二十条）")[1], "level 2 is not offered the lift"
+
+
+@pytest.mark.parametrize(
+    ("percent", "says"),
+    [("0", "抽查比例不能低于 0.1%"), ("150", "抽查比例不能超过 100%"), ("十", "抽查比例应为 0.1 到 100 之间的百分数"),
+     ("0.25", "抽查比例最多一位小数")],
+)  # fmt: skip
+def test_r17_the_draw_takes_a_percentage_and_names_it_when_wrong(client, cast, percent, says):
+    decide(declare(cast["nurse"]), cast["county_l1"], "approve")
+    client.force_login(cast["county_l2"])
+    form = {"percent": percent, "minimum_per_reviewer": "0", "decided_from": TODAY, "decided_to": TODAY}
+    response = client.post("/spot-checks/", form)
+    assert response.status_code == 400 and f"抽查比例（%）：{says}" in _text(response)
+    assert not SpotCheck.objects.exists()
+    assert 'name="seed"' not in client.get("/spot-checks/").content.decode()

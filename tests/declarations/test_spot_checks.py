@@ -266,7 +266,7 @@ def test_r21_reviewer_statistics_show_decisions_checked_share_and_overturn_rate(
     rows = {row["reviewer"]: row for row in reviewer_statistics(cast["county_l2"])}
     assert rows["liandu_l1"] == {
         "reviewer": "liandu_l1",
-        "name": "liandu_l1",  # a staff account with no person of its own is shown by its username
+        "name": "莲都区 · 审核人员",  # no display name: shown by its office, never its login (issue 12)
         "decisions": 2,
         "checked": 2,
         "checked_share": 1.0,

@@ -439,7 +439,7 @@ def test_r17_level_2_draws_a_systems_records_on_the_page_and_overturns_one(clien
     client.force_login(cast["county_l2"])
     page = client.get("/spot-checks/")
     assert f'<option value="health-platform">{SYSTEM_NAME}</option>' in page.content.decode()
-    form = {"rate": "1", "minimum_per_reviewer": "0", "decided_from": today(), "decided_to": today()}
+    form = {"percent": "100", "minimum_per_reviewer": "0", "decided_from": today(), "decided_to": today()}
 
     missing = client.post("/spot-checks/", {**form, "source": "connected_system"})
     assert missing.status_code == 400
@@ -476,14 +476,14 @@ def test_r17_level_2_draws_a_systems_records_on_the_page_and_overturns_one(clien
 
 def test_r17_the_page_lists_held_decisions_with_what_was_decided(client, cast, held_decisions):
     client.force_login(cast["county_l2"])
-    form = {"rate": "1", "minimum_per_reviewer": "0", "decided_from": today(), "decided_to": today()}
+    form = {"percent": "100", "minimum_per_reviewer": "0", "decided_from": today(), "decided_to": today()}
     text = _text(client.post("/spot-checks/", {**form, "source": "held_decision"}, follow=True))
     assert "抽中的审核决定" in text
     assert "王护士 · 全年急救培训 （专业科目 90.0 学时）" in text
-    assert "原审核：liandu_l1，结果“不予登记”（一次培训不可能有 90 学时）" in text
+    assert "原审核：莲都区 · 审核人员，结果“不予登记”（一次培训不可能有 90 学时）" in text
     assert "暂缓原因：单条记录学时超过上限" in text
     overview = _text(client.get("/spot-checks/"))
-    assert "liandu_l1 0 0 — 0 — 3 0 0% 0 —" in overview
+    assert "莲都区 · 审核人员 0 0 — 0 — 3 0 0% 0 —" in overview
 
 
 # ---- R20: the integrity archive from an entry of any source -----------------------------------

@@ -144,7 +144,8 @@ def test_staff_other_than_hr_administrators_are_refused_the_system_and_exchange_
     ]:
         response = getattr(client, method)(url, data or {})
         assert response.status_code == 403, url
-        assert "没有" in text_of(response)
+        # The refusal says why (issue 12: the policy's reason, and a way back).
+        assert "只有人力社保部门管理员" in text_of(response) and "返回首页" in text_of(response), url
     assert not ConnectedSystem.objects.exists()
 
 

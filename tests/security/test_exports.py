@@ -137,8 +137,8 @@ def test_the_overview_csv_neutralises_a_unit_name_that_starts_like_a_formula(cli
     response = client.get("/overview/", {"year": 2025, "format": "csv"})
     assert response.status_code == 200
     (row,) = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
-    assert row["unit"] == "'" + unit.name
-    assert row["total"] == "0.0" and row["name"] == "韩雪"
+    assert row["工作单位"] == "'" + unit.name
+    assert row["总学时"] == "0.0" and row["姓名"] == "韩雪"
 
 
 @pytest.mark.parametrize("value", ["\tcmd", "\r=1+1", "=1+1", "@A1", "+A1", "-A1"])

@@ -160,7 +160,8 @@ def test_county_reviewer_finds_a_person_and_gets_a_verdict_after_a_named_error(
     scene = county_reviewer_scene
     page = browser_factory().new_page()
     _log_in(page, live_server.url, scene["reviewer"])
-    assert urlsplit(page.url).path == "/people/"
+    assert urlsplit(page.url).path == "/"  # the reviewer's tasks, with the search at hand
+    assert page.get_by_role("heading", level=1).inner_text().startswith("待办事项")
 
     page.get_by_label("姓名或身份证号码").fill("王")
     page.get_by_role("button", name="查询").click()
@@ -282,7 +283,7 @@ def test_a_reviewer_decides_a_held_record_on_a_phone(browser_factory, live_serve
     assert outcome.status == "held"
     page = browser_factory(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     _log_in(page, live_server.url, reviewer.username)
-    page.get_by_role("link", name="暂缓登记").click()
+    page.get_by_role("link", name="暂缓登记", exact=True).click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "暂缓登记的记录（共 1 条待审核）"
     assert "赵暂缓" in page.content() and "单条记录学时超过上限" in page.content()
@@ -409,7 +410,13 @@ def test_a_person_moves_between_units_on_a_phone_and_keeps_their_hours(
     assert _horizontal_overflow(old) <= 0
     old.goto(f"{live_server.url}/roster/accounts/")
     old.get_by_label("吴调动的调出原因").fill("调往青田测试学校工作")
-    old.get_by_role("row", name=re.compile("吴调动")).get_by_role("button", name="调出").click()
+    release = old.get_by_role("row", name=re.compile("吴调动")).get_by_role("button", name="调出")
+    asked: list[str] = []
+    old.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    release.click()  # an irreversible step asks first (issue 12); declined, nothing happens
+    assert asked and "确定调出吗" in asked[0] and "已办理吴调动" not in old.content()
+    old.once("dialog", lambda dialog: dialog.accept())
+    release.click()
     old.wait_for_load_state()
     assert "已办理吴调动" in old.content() and "其学时记录全部保留" in old.content()
     old.goto(f"{live_server.url}/roster/?year={QUALIFIED_YEAR}")

@@ -76,12 +76,12 @@ def browser_factory(django_db_serialized_rollback, transactional_db, live_server
 def scene(settings, make_person, make_staff):
     """A nurse in 莲都 with a login, the 莲都 level-1 reviewer and the 莲都 HR bureau (level 2)."""
     nurse = make_person(unit="hospital", name="王丽护", with_login=True)
-    return {
-        "person": nurse.user.username,
-        "name": nurse.name,
-        "l1": make_staff("reviewer", level=1, county="liandu", username="liandu_first").username,
-        "l2": make_staff("reviewer", level=2, county="liandu", username="liandu_second").username,
-    }
+    first = make_staff("reviewer", level=1, county="liandu", username="liandu_first")
+    second = make_staff("reviewer", level=2, county="liandu", username="liandu_second")
+    for user, name in ((first, "蓝初审"), (second, "齐复审")):  # display names: pages show these, not logins
+        user.first_name = name
+        user.save()
+    return {"person": nurse.user.username, "name": nurse.name, "l1": first.username, "l2": second.username}
 
 
 def _log_in(page, base_url: str, username: str) -> None:
@@ -186,18 +186,21 @@ def test_r16_2_r17_declare_on_a_phone_approve_then_overturn_and_the_person_sees_
     _log_in(oversight, base, scene["l2"])
     oversight.get_by_role("link", name="抽查复审").click()
     oversight.wait_for_load_state()
-    oversight.get_by_label("抽查比例").fill("1")
+    oversight.get_by_label("抽查比例（%）").fill("100")
     oversight.get_by_role("button", name="抽取").click()
     oversight.wait_for_load_state()
     assert oversight.get_by_role("status").first.inner_text() == "已抽取 1 件（候选 1 件）。"
     assert "按记录的种子与候选名单重新抽样，结果一致" in oversight.locator("dl.facts").inner_text()
     item = oversight.locator(".card[id^=item-]").filter(has_text=TITLE)
-    assert "原审核：liandu_first，结果“已通过”" in item.inner_text()
+    assert "原审核：蓝初审，结果“已通过”" in item.inner_text()
     item.get_by_label("复审意见（改判时必填）").fill(REASON)
-    item.get_by_role("button", name="改判").click()
+    asked: list[str] = []
+    oversight.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    item.get_by_role("button", name="改判").click()  # irreversible: it asks first (issue 12)
     oversight.wait_for_load_state()
     assert oversight.get_by_role("status").first.inner_text() == "复审结果已保存。"
-    assert "改判（liandu_second，" in oversight.locator(".card[id^=item-]").filter(has_text=TITLE).inner_text()
+    assert asked and "确定改判吗" in asked[0]
+    assert "改判（齐复审，" in oversight.locator(".card[id^=item-]").filter(has_text=TITLE).inner_text()
     _shoot(oversight, "4-desk-overturned.png")
 
     # The hours are gone from the person's page, and the person reads why.

@@ -48,11 +48,12 @@ def test_r19_overview_exports_csv_with_masked_id_numbers(client, make_person, ma
     response = client.get("/overview/", {"year": 2025, "format": "csv"})
 
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    by_name = {r["name"]: r for r in rows}
+    assert response.content.startswith("\ufeff".encode())  # Excel and WPS read it as UTF-8
+    by_name = {r["姓名"]: r for r in rows}
     assert set(by_name) == {"合格护士", "差一点护士"}
-    assert by_name["合格护士"]["total"] == "90.0" and by_name["合格护士"]["qualified"] == "合格"
-    assert by_name["差一点护士"]["total"] == "89.9" and by_name["差一点护士"]["qualified"] == "不合格"
-    assert by_name["合格护士"]["id_number"] == ok.id_number_masked
+    assert by_name["合格护士"]["总学时"] == "90.0" and by_name["合格护士"]["是否合格"] == "合格"
+    assert by_name["差一点护士"]["总学时"] == "89.9" and by_name["差一点护士"]["是否合格"] == "不合格"
+    assert by_name["合格护士"]["身份证号码（脱敏）"] == ok.id_number_masked
 
 
 def test_r19_overview_bad_year_names_the_field_and_professionals_are_refused(client, make_person, make_staff):

@@ -8,6 +8,7 @@ Query counts of the hot pages and endpoints are pinned so an N+1 regression fail
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -193,13 +194,15 @@ def test_professional_logs_in_and_lands_on_own_hours(client, professional):
     assert "我的继续教育学时" in response.content.decode()
 
 
-def test_staff_logs_in_and_lands_on_people_search(client, make_staff):
+def test_staff_logs_in_and_lands_on_their_tasks_with_the_search_at_hand(client, make_staff):
     make_staff("unit_staff", unit="hospital", username="hospital-clerk")
 
     response = client.post("/login/", {"username": "hospital-clerk", "password": PASSWORD}, follow=True)
 
-    assert response.redirect_chain[-1][0] == "/people/"
-    assert "<h1>人员查询</h1>" in response.content.decode()
+    assert response.redirect_chain[-1][0] == "/"
+    page = response.content.decode()
+    assert "<h1>待办事项（共 0 件）</h1>" in page and "待确认的实名注册" in page
+    assert '<label for="id_q">姓名或身份证号码</label>' in page
 
 
 def test_account_without_role_is_told_so_in_chinese(client, db):
@@ -640,12 +643,14 @@ def busy_city(make_person, add_hours, make_staff, bearer):
 QUERY_MARGIN = 1
 PINNED_QUERY_COUNTS = [
     pytest.param("own_session", "/me/", 8, id="me"),
-    pytest.param("own_session", "/me/entries/?year={last_year}&figure=total", 6, id="me_entries"),
-    pytest.param("staff_session", "/people/?q=钱热门", 5, id="people_search_by_name"),
+    # Entries pages +1 since issue 12: the count behind "共 N 条" and the pages.
+    pytest.param("own_session", "/me/entries/?year={last_year}&figure=total", 7, id="me_entries"),
+    # +1 since issue 12: the count behind "共找到 N 人" and the pages.
+    pytest.param("staff_session", "/people/?q=钱热门", 6, id="people_search_by_name"),
     # Lookups by ID number: +2 for the limit on misses (privacy) and the one insert into the read log.
     pytest.param("staff_session", "/people/?q={id_number}", 7, id="people_search_by_id_number"),
     pytest.param("staff_session", "/people/{pk}/", 8, id="person"),
-    pytest.param("staff_session", "/people/{pk}/entries/", 6, id="person_entries"),
+    pytest.param("staff_session", "/people/{pk}/entries/", 7, id="person_entries"),
     pytest.param(
         "staff_session", "/people/{pk}/eligibility/?application_year=2026&required_years=5", 8, id="person_eligibility"
     ),
@@ -685,3 +690,42 @@ def test_hot_pages_and_endpoints_keep_their_query_count(
     assert response.status_code == 200, response.content.decode()[:500]
     if template.startswith("/people/?q="):
         assert f'href="/people/{person.pk}/"' in response.content.decode()
+
+
+def test_people_search_pages_through_everyone_with_the_total_and_searches_by_unit(client, make_person, make_staff):
+    """Issue 12: a search never stops silently at a page's length."""
+    for n in range(53):
+        make_person(unit="hospital" if n % 2 else "college", name=f"翁分页{n:02d}")
+    client.force_login(make_staff("reviewer", level=1, county="liandu"))
+
+    first = client.get("/people/", {"q": "翁分页"}).content.decode()
+    assert "共找到 53 人，第 1 / 2 页。" in first and len(re.findall(r'href="/people/\d+/"', first)) == 50
+    assert 'href="?q=%E7%BF%81%E5%88%86%E9%A1%B5&amp;unit=&page=2">下一页</a>' in first
+    second = client.get("/people/", {"q": "翁分页", "page": 2}).content.decode()
+    assert "第 2 / 2 页" in second and len(re.findall(r'href="/people/\d+/"', second)) == 3 and "翁分页52" in second
+
+    hospital = client.get("/people/", {"unit": "测试医院"}).content.decode()
+    assert "共找到 26 人。" in hospital and "莲都测试学院" not in hospital
+    both = client.get("/people/", {"q": "翁分页0", "unit": "医院"}).content.decode()
+    assert "共找到 5 人。" in both  # 01 03 05 07 09
+
+    bad = client.get("/people/", {"q": "翁分页", "page": "二"})
+    assert bad.status_code == 400 and "页码：页码应为整数" in bad.content.decode()
+
+
+def test_no_form_offers_a_row_of_dashes_as_a_choice(client, make_person, make_staff):
+    """Issue 12: a select starts with what to do (请选择…), not with Django's '---------'."""
+    person = make_person(unit="hospital", name="符选择", with_login=True)
+    pages = {person.user: ["/declarations/"]}
+    for role, kwargs, urls in (
+        ("hr_admin", {"county": "liandu"}, ["/units/", "/seminars/"]),
+        ("security_admin", {}, ["/staff/"]),
+        ("unit_staff", {"unit": "hospital"}, ["/roster/"]),
+    ):
+        pages[make_staff(role, **kwargs)] = urls
+    for user, urls in pages.items():
+        client.force_login(user)
+        for url in urls:
+            page = client.get(url)
+            assert page.status_code == 200, url
+            assert "---------" not in page.content.decode(), url

@@ -32,6 +32,14 @@ PERSON_READING_ROLES = frozenset(
 SEPARATED_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 
 
+# 第十七条 names the levels of administrative power in words (一级管理权限…); so does every page.
+LEVEL_NAMES = {1: "一级", 2: "二级", 3: "三级"}
+
+
+def level_name(level: int | None) -> str:
+    return LEVEL_NAMES.get(level or 0, "")
+
+
 class Grant(models.Model):
     """A staff power: a role (with a level for reviewers, R17) over a scope.
 
@@ -57,7 +65,7 @@ class Grant(models.Model):
         ]
 
     def __str__(self) -> str:
-        level = f" {self.level}级" if self.level else ""
+        level = f" {level_name(self.level)}" if self.level else ""
         return f"{self.get_role_display()}{level} · {self.scope_label}"
 
     @property

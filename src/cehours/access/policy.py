@@ -199,7 +199,7 @@ def user_grants(user) -> list[Grant]:
         return []
     cached = getattr(user, "_cehours_grants", None)
     if cached is None:
-        cached = list(Grant.objects.filter(user=user).select_related("unit").order_by("pk"))
+        cached = list(Grant.objects.filter(user=user).select_related("unit", "county").order_by("pk"))
         user._cehours_grants = cached
     return cached
 

@@ -12,11 +12,13 @@ import secrets
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from cehours.access import policy
+from cehours.access.names import display_name
 from cehours.audit.services import audit_record
 from cehours.integration.models import ConnectedSystem
 from cehours.ledger.holds import held_overturn
@@ -404,10 +406,6 @@ def _review_held(item: SpotCheckItem, by, outcome: str, reason: str) -> SpotChec
     return locked
 
 
-def _user_name(person_name: str | None, username: str) -> str:
-    return person_name or username
-
-
 def reviewer_statistics(user, *, since: date | None = None) -> list[dict]:
     """Each reviewer's decisions in the user's scope — on declarations and on held records — with the
     spot-checked share and the overturn rate of each (R21)."""
@@ -425,7 +423,7 @@ def reviewer_statistics(user, *, since: date | None = None) -> list[dict]:
         "checked": Count("spot_checks", filter=Q(spot_checks__outcome__in=_REVIEWED), distinct=True),
         "overturned": Count("spot_checks", filter=Q(spot_checks__outcome=SpotCheckItem.OVERTURNED), distinct=True),
     }
-    names = ("decided_by", "decided_by__username", "decided_by__person__name")
+    names = ("decided_by", "decided_by__username")
     zero = {"decisions": 0, "checked": 0, "overturned": 0}
     rows: dict[int, dict] = {}
     for kind, queryset in (("", decided), ("held_", held)):
@@ -434,13 +432,16 @@ def reviewer_statistics(user, *, since: date | None = None) -> list[dict]:
                 r["decided_by"],
                 {
                     "reviewer": r["decided_by__username"],
-                    "name": _user_name(r["decided_by__person__name"], r["decided_by__username"]),
                     **zero,
                     **{f"held_{k}": v for k, v in zero.items()},
                 },
             )
             for key in zero:
                 row[f"{kind}{key}"] = r[key]
+    # Named as every page names staff (issue 12): by name, or their office where no name was given.
+    reviewers = get_user_model().objects.filter(pk__in=list(rows)).select_related("person")
+    for reviewer in reviewers:
+        rows[reviewer.pk]["name"] = display_name(reviewer)
     for row in rows.values():
         for kind in ("", "held_"):
             decisions, checked, overturned = (row[f"{kind}{k}"] for k in ("decisions", "checked", "overturned"))

@@ -108,7 +108,9 @@ def person_eligibility(
 
 def person_entries(person: Person, *, year: int | None = None, figure: str | None = None) -> QuerySet[LedgerEntry]:
     """The entries behind a figure; reversals are listed with what they reverse."""
-    entries = LedgerEntry.objects.filter(person=person).select_related("reverses")
+    entries = LedgerEntry.objects.filter(person=person).select_related(
+        "reverses", "registered_by", "registered_by__person"
+    )
     if year is not None:
         entries = entries.filter(year=year)
     if figure:

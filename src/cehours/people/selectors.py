@@ -48,16 +48,21 @@ def id_number_query(query: str) -> str | None:
         return None
 
 
-def people_search(user, query: str, limit: int = 50) -> QuerySet[Person]:
-    """By exact ID number, or by name (prefix match), inside the user's scope."""
+def people_search(user, query: str, unit: str = "") -> QuerySet[Person]:
+    """By exact ID number, or by name (prefix match) and/or unit (part of its name), inside the
+    user's scope; all of them, ordered, for the page to paginate."""
     people = Person.objects.visible_to(user).select_related("unit", "series", "county")
-    query = (query or "").strip()
-    if not query:
+    query, unit = (query or "").strip(), (unit or "").strip()
+    if not query and not unit:
         return people.none()
     number = id_number_query(query)
-    if number is None:
-        return people.filter(name__startswith=query).order_by("name", "pk")[:limit]
-    return people.filter(id_number_hash=id_number_hash(number))
+    if number is not None:
+        return people.filter(id_number_hash=id_number_hash(number))
+    if query:
+        people = people.filter(name__startswith=query)
+    if unit:
+        people = people.filter(unit__name__contains=unit)
+    return people.order_by("name", "pk")
 
 
 def unplaced_people(user) -> QuerySet[Person]:

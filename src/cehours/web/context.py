@@ -1,5 +1,6 @@
 """Template context shared by every page: what the navigation offers this user (asked of the policy)."""
 
+from cehours.access.names import display_name, organisation
 from cehours.access.policy import Action, can, claim_units, grants_for, highest_level, is_staff, reaches_unplaced
 
 
@@ -25,4 +26,7 @@ def navigation(request) -> dict:
         "nav_roster_accounts": can(user, Action.CONFIRM_ACCOUNT) or can(user, Action.ISSUE_ACTIVATION),
         "nav_has_person": hasattr(user, "person"),
         "nav_is_hr": can(user, Action.MANAGE_SYSTEMS) or can(user, Action.IMPORT_DATA),
+        # The header names the person, not the login (issue 12).
+        "nav_who": display_name(user),
+        "nav_org": organisation(user) if not hasattr(user, "person") else "",
     }

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import cast
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -41,6 +43,8 @@ from cehours.rules.review import STATE_LABELS, State
 
 from .forms import DATE_ERRORS, MIN_YEAR, refused
 
+QUEUE_PAGE_SIZE = 50
+
 
 def _activity_label(row: ActivityType) -> str:
     unit = "" if row.formula == "fixed" else "/" + row.unit_label
@@ -58,6 +62,7 @@ class DeclarationForm(forms.Form):
     activity_type = _ActivityChoiceField(
         label="学习形式",
         queryset=ActivityType.objects.none(),
+        empty_label="请选择学习形式",
         error_messages={"required": "请选择学习形式", "invalid_choice": "学习形式不在您所在行业的目录中"},
     )
     title = forms.CharField(
@@ -157,7 +162,7 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "own": own,
         "reviewer": reviewer,
         "evidence": list(declaration.evidence.all()),
-        "events": list(declaration.events.all()),
+        "events": list(declaration.events.select_related("actor", "actor__person")),
         "can_edit": own and declaration.status in (State.DRAFT, State.RETURNED),
     }
     if reviewer:
@@ -256,8 +261,13 @@ def review(request: HttpRequest) -> HttpResponse:
     status = 200
     if form.is_valid():
         data = form.cleaned_data
-        rows = list(review_queue(request.user, status=data["status"], year=data["year"], name=data["name"])[:500])
+        queue = review_queue(request.user, status=data["status"], year=data["year"], name=data["name"])
+        page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page") or 1)
+        rows = list(page.object_list)
     else:
         status = 400
     context = {"form": form, "rows": rows, "today": timezone.localdate(), "notices": notices_for(request.user)}
+    if rows:
+        filters = {k: request.GET[k] for k in ("status", "year", "name") if request.GET.get(k)}
+        context.update(page=page, query=urlencode(filters))
     return render(request, "web/review.html", context, status=status)

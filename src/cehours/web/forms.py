@@ -107,6 +107,15 @@ class SearchForm(forms.Form):
         required=False,
         error_messages={"max_length": "姓名或身份证号码不能超过 64 个字符"},
     )
+    unit = forms.CharField(
+        label="工作单位", max_length=128, required=False, error_messages={"max_length": "工作单位不能超过 128 个字符"}
+    )
+    page = forms.IntegerField(
+        label="页码",
+        required=False,
+        min_value=1,
+        error_messages={"invalid": "页码应为整数", "min_value": "页码从 1 开始"},
+    )
 
     def clean_q(self) -> str:
         """Something shaped like an ID number is checked as one: a mistyped digit is named, not searched as a name."""

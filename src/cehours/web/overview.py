@@ -19,17 +19,18 @@ from cehours.rules.hours import format_hours
 from .forms import year_field
 from .permissions import allowed
 
+# Headers as the page names them: the file is opened by people, in Excel or WPS (UTF-8 with BOM).
 CSV_COLUMNS = [
-    "name",
-    "id_number",
-    "unit",
-    "series",
-    "general_public",
-    "industry_public",
-    "public",
-    "professional",
-    "total",
-    "qualified",
+    "姓名",
+    "身份证号码（脱敏）",
+    "工作单位",
+    "职称系列",
+    "一般公需科目",
+    "行业公需科目",
+    "公需科目合计",
+    "专业科目",
+    "总学时",
+    "是否合格",
 ]
 
 

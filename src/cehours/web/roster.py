@@ -32,10 +32,15 @@ class UnitForm(forms.Form):
     )
     name = forms.CharField(label="单位名称", max_length=128, error_messages={"required": "请填写单位名称"})
     county = forms.ModelChoiceField(
-        label="所在县（市、区）", queryset=County.objects.all(), error_messages={"required": "请选择所在县（市、区）"}
+        label="所在县（市、区）",
+        queryset=County.objects.all(),
+        empty_label="请选择",
+        error_messages={"required": "请选择所在县（市、区）"},
     )
     kind = forms.ChoiceField(label="单位类型", choices=UnitKind.choices, error_messages={"required": "请选择单位类型"})
-    series = forms.ModelChoiceField(label="主管行业", queryset=Series.objects.all(), required=False)
+    series = forms.ModelChoiceField(
+        label="主管行业", queryset=Series.objects.all(), required=False, empty_label="不限行业"
+    )
     self_evaluating = forms.ChoiceField(
         label="自主评聘单位（市人力社保局认定）", required=False, choices=[("", "不变"), ("1", "是"), ("0", "否")]
     )
@@ -76,7 +81,7 @@ class AddForm(forms.Form):
 
 
 class TitleForm(forms.Form):
-    series = forms.ModelChoiceField(label="职称系列", queryset=Series.objects.all(), required=False)
+    series = forms.ModelChoiceField(label="职称系列", queryset=Series.objects.all(), required=False, empty_label="未定")
     title_level = forms.ChoiceField(
         label="现职称等级", required=False, choices=[("", "未取得")] + [(c.label, c.label) for c in TitleLevelChoice]
     )

@@ -40,6 +40,7 @@ class SeminarForm(forms.Form):
     series = forms.ModelChoiceField(
         label="行业（系列）",
         queryset=Series.objects.all(),
+        empty_label="请选择行业",
         error_messages={"required": "请选择行业", "invalid_choice": "行业无效"},
     )
     year = year_field("年度", required=True)

@@ -41,8 +41,12 @@ class GrantForm(forms.Form):
         label="管理权限级别（仅审核人员）", required=False, coerce=int, empty_value=None,
         choices=[("", "—"), (1, "一级"), (2, "二级"), (3, "三级")],
     )  # fmt: skip
-    county = forms.ModelChoiceField(label="县（市、区）范围", queryset=County.objects.all(), required=False)
-    series = forms.ModelChoiceField(label="行业（系列）范围", queryset=Series.objects.all(), required=False)
+    county = forms.ModelChoiceField(
+        label="县（市、区）范围", queryset=County.objects.all(), required=False, empty_label="全市"
+    )
+    series = forms.ModelChoiceField(
+        label="行业（系列）范围", queryset=Series.objects.all(), required=False, empty_label="全部行业"
+    )
     unit = forms.CharField(label="单位范围（统一社会信用代码）", max_length=18, required=False)
 
     def clean_unit(self) -> Unit | None:

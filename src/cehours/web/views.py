@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from cehours.access.policy import Action, can, is_staff
+from cehours.access.policy import Action, can
 from cehours.access.professionals import pending_account
 from cehours.declarations.selectors import notices_for
 from cehours.ledger.rulesets import rules_for_year
@@ -21,6 +25,10 @@ from cehours.rules.titles import EligibilityBasis, EligibilityBasisError, TitleL
 
 from . import professionals
 from .forms import ID_SHAPE, EligibilityForm, EntriesForm, SearchForm, YearRangeForm
+from .landing import staff_home
+
+SEARCH_PAGE_SIZE = 50
+ENTRIES_PAGE_SIZE = 100
 
 FIGURE_LABELS = {
     **{c.value: CATEGORY_LABELS[c] for c in Category},
@@ -36,8 +44,9 @@ def home(request: HttpRequest) -> HttpResponse:
     account = pending_account(request.user)
     if account is not None:  # registered, not yet confirmed by the unit: nothing of the record yet
         return professionals.pending(request, account)
-    if is_staff(request.user):
-        return redirect("web:people")
+    landing = staff_home(request)
+    if landing is not None:
+        return landing
     return render(request, "web/no_role.html", status=403)
 
 
@@ -116,9 +125,10 @@ def people(request: HttpRequest) -> HttpResponse:
         return render(request, "web/people.html", context, status=400)
     else:
         form = SearchForm(request.GET or None)
+    page = None
     results: list[Person] = []
     searched = False
-    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
+    if form.is_bound and form.is_valid() and (form.cleaned_data["q"] or form.cleaned_data["unit"]):
         query = form.cleaned_data["q"]
         by_id_number = id_number_query(query) is not None
         if by_id_number:
@@ -128,13 +138,26 @@ def people(request: HttpRequest) -> HttpResponse:
                 context = {"form": SearchForm(), "results": [], "searched": False, "limited": exc.message}
                 return render(request, "web/people.html", context, status=429)
         searched = True
-        results = list(people_search(request.user, query))
+        found = people_search(request.user, query, form.cleaned_data["unit"])
+        page = Paginator(found, SEARCH_PAGE_SIZE).get_page(form.cleaned_data["page"] or 1)
+        results = list(page.object_list)
         if by_id_number:
             record_lookup(request, ReadAction.SEARCH, results[0] if results else None)
         else:
             record_read(request, ReadAction.SEARCH, count=len(results))
     status = 400 if form.is_bound and not form.is_valid() else 200
-    return render(request, "web/people.html", {"form": form, "results": results, "searched": searched}, status=status)
+    paged_query = ""
+    if searched and not id_number_query(form.cleaned_data["q"]):
+        # Further pages of a name or unit search are links; an ID number is never put in an address.
+        paged_query = urlencode({"q": form.cleaned_data["q"], "unit": form.cleaned_data["unit"]})
+    context = {
+        "form": form,
+        "page": page,
+        "results": results,
+        "searched": searched,
+        "paged_query": paged_query,
+    }
+    return render(request, "web/people.html", context, status=status)
 
 
 @login_required
@@ -155,12 +178,21 @@ def _entries_page(request: HttpRequest, person: Person, own: bool) -> HttpRespon
         return render(request, "web/entries.html", context, status=400)
     year = form.cleaned_data.get("year") if form.is_bound else None
     figure = (form.cleaned_data.get("figure") or None) if form.is_bound else None
-    entries = list(person_entries(person, year=year, figure=figure)[:500])
-    total = sum((e.hours for e in entries), start=0)
+    listed = person_entries(person, year=year, figure=figure)
+    page = Paginator(listed, ENTRIES_PAGE_SIZE).get_page(request.GET.get("page") or 1)
+    entries = list(page.object_list)
+    # The figure the person page showed: every entry of it, not only this page's.
+    if page.paginator.num_pages > 1:
+        total = listed.aggregate(total=Sum("hours"))["total"] or 0
+    else:
+        total = sum((e.hours for e in entries), start=0)
+    filters = {k: request.GET[k] for k in ("year", "figure") if request.GET.get(k)}
     context = {
         "person": person,
         "form": form,
         "entries": entries,
+        "page": page,
+        "query": urlencode(filters),
         "year": year,
         "figure_label": FIGURE_LABELS.get(figure or "total"),
         "total": total,

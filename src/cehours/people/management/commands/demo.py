@@ -20,7 +20,11 @@ class Command(BaseCommand):
         if not 1 <= years <= 30:
             raise CommandError("--years 应在 1–30 之间")
         call_command("migrate", interactive=False, verbosity=0)
-        result = load_demo(people=people, years=years, seed=seed)
+        def progress(message: str) -> None:
+            self.stdout.write(message)
+            self.stdout.flush()
+
+        result = load_demo(people=people, years=years, seed=seed, progress=progress)
         if result["created"]:
             intake = result.get("demo_intake", {})
             self.stdout.write(
