@@ -20,6 +20,7 @@ from cehours.ledger.models import Source
 from cehours.ledger.services import entry_register
 from cehours.people.models import County, Series, Unit
 from cehours.people.services import person_register
+from cehours.rules.hours import CATEGORY_LABELS, Category
 
 PASSWORD = "test-password-123"
 _counter = itertools.count(1)
@@ -148,7 +149,7 @@ def add_hours():
                     category=category,
                     hours=Decimal(str(hours)),
                     source=Source.PLATFORM_COURSE,
-                    title=f"{year}年{category}课程",
+                    title=f"{year}年{CATEGORY_LABELS[Category(category)]}课程",
                     completed_on=date(year, 6, 30),
                 )
             )

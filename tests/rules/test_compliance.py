@@ -195,3 +195,17 @@ def test_r11_shortfalls_are_exactly_need_minus_have_and_qualified_iff_none(t, to
     assert shortfalls_by_category(result) == expected
     assert all(missing > 0 for missing in expected.values())
     assert result.qualified == (not result.shortfalls)
+
+
+@given(year_totals)
+def test_r11_progress_shows_each_figure_against_its_requirement_and_what_is_missing(t):
+    from cehours.rules.compliance import year_progress
+
+    total, professional, public = year_progress(t, DEFAULT)
+    assert (total.need, professional.need, public.need) == (Decimal(90), Decimal(60), Decimal(18))
+    assert (total.have, professional.have, public.have) == (t.total, t.professional, t.public)
+    compliance = year_compliance(2030, t, DEFAULT)
+    missing = {s.category: s.missing_hours for s in compliance.shortfalls}
+    for bar, category in ((total, SHORTFALL_TOTAL), (professional, SHORTFALL_PROFESSIONAL), (public, SHORTFALL_PUBLIC)):
+        assert bar.missing == missing.get(category, Decimal(0))  # the bars say what the shortfalls say
+        assert 0 <= bar.percent <= 100 and (bar.percent == 100) == (bar.have >= bar.need)

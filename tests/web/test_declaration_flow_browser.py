@@ -122,24 +122,25 @@ def test_r16_2_r17_declare_on_a_phone_approve_then_overturn_and_the_person_sees_
     assert phone.get_by_role("heading", level=1).inner_text() == "线下学时申报"
     assert _overflow(phone) <= 0, "the declaration form fits a phone's width"
 
-    def fill_form():
-        phone.get_by_label("学习形式").select_option(label="培训研修（专业科目，按天 6.0 学时/天）")
-        phone.get_by_label("名称").fill(TITLE)
-        phone.get_by_label("举办单位").fill("丽水市中心医院")
-        phone.get_by_label("开始日期").fill(today)
-        phone.get_by_label("结束日期").fill(today)
-        phone.get_by_label("数量（天数、篇数、学分等）").fill("1")
-
-    fill_form()
-    phone.get_by_role("button", name="计算学时").click()
-    phone.wait_for_load_state()
-    assert phone.locator("#preview").inner_text() == "预计登记 6.0 学时：1 天 × 每天 6 学时 = 6 学时；计 6.0 学时"
-    _shoot(phone, "1-phone-preview.png")
-
-    fill_form()
+    # Issue 12: the days follow from the dates (no quantity typed for a day-based activity), and
+    # the file chosen before 计算学时 is kept on the server for 保存草稿.
+    phone.get_by_label("学习形式").select_option(label="培训研修（专业科目，按天 6.0 学时/天）")
+    phone.get_by_label("名称").fill(TITLE)
+    phone.get_by_label("举办单位").fill("丽水市中心医院")
+    phone.get_by_label("开始日期").fill(today)
+    phone.get_by_label("结束日期").fill(today)
     phone.get_by_label("证明材料（PDF、JPEG 或 PNG，不超过 10 MB）").set_input_files(
         {"name": "结业证书.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
+    phone.get_by_role("button", name="计算学时").click()
+    phone.wait_for_load_state()
+    assert phone.locator("#preview").inner_text() == "预计登记 6.0 学时：1 天 × 每天 6 学时 = 6 学时；计 6.0 学时"
+    box = phone.locator("#preview").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= phone.viewport_size["height"], "the preview is in view"
+    assert "已上传：结业证书.pdf" in phone.locator("#kept-file").inner_text()
+    assert phone.get_by_label("名称").input_value() == TITLE
+    _shoot(phone, "1-phone-preview.png")
+
     phone.get_by_role("button", name="保存草稿").click()
     phone.wait_for_load_state()
     assert phone.get_by_role("heading", level=1).inner_text() == TITLE

@@ -729,3 +729,27 @@ def test_no_form_offers_a_row_of_dashes_as_a_choice(client, make_person, make_st
             page = client.get(url)
             assert page.status_code == 200, url
             assert "---------" not in page.content.decode(), url
+
+
+def test_r11_me_shows_this_years_progress_with_what_is_still_needed_and_the_days_left(client, make_person, add_hours):
+    """Issue 13: a year not yet over reads 进行中 with a bar per figure, never 不合格."""
+    today = timezone.localdate()
+    person = make_person(unit="hospital", name="进度护士", with_login=True)
+    add_hours(person, today.year, general_public="10", industry_public="2", professional="30")
+    client.force_login(person.user)
+
+    page = client.get("/me/").content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+    days = (date(today.year, 12, 31) - today).days
+    assert f"{today.year}年进度： 进行中 ，距年底还有 {days} 天" in text
+    assert "总学时 42.0 / 90 学时，还需 48.0" in text
+    assert "专业科目 30.0 / 60 学时，还需 30.0" in text
+    assert "公需科目（一般公需与行业公需合计） 12.0 / 18 学时，还需 6.0" in text
+    assert 'max="100" value="46"' in page  # 42 of 90
+    assert 'href="/declarations/">申报学时</a>' in page
+
+    add_hours(person, today.year, general_public="6", professional="42")  # 18 public, 72 professional
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get("/me/").content.decode()))
+    assert f"{today.year}年进度： 合格" in text and "距年底" not in text
+    assert "总学时 90.0 / 90 学时，已达到" in text and "专业科目 72.0 / 60 学时，已达到" in text

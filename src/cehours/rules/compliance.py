@@ -116,3 +116,32 @@ def year_compliance(
         shortfalls=tuple(shortfalls),
         ongoing=current_year is not None and year >= current_year,
     )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One of R11's three figures for a year in progress: what is there against what is required."""
+
+    label: str
+    have: Decimal
+    need: Decimal
+
+    @property
+    def missing(self) -> Decimal:
+        return max(self.need - self.have, ZERO)
+
+    @property
+    def percent(self) -> int:
+        """How full the bar is, 0–100 (whole percent, capped: more than required is 100)."""
+        if self.need <= 0:
+            return 100
+        return int(min(self.have / self.need, Decimal(1)) * 100)
+
+
+def year_progress(totals: YearTotals, rules: RuleSet) -> tuple[Progress, ...]:
+    """R11's figures toward the year's requirement, total first, as a person reads them on /me/."""
+    return (
+        Progress("总学时", totals.total, rules.annual_total),
+        Progress("专业科目", totals.professional, rules.annual_professional),
+        Progress("公需科目（一般公需与行业公需合计）", totals.public, rules.annual_public),
+    )

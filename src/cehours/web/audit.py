@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -29,6 +31,9 @@ class AuditFilter(forms.Form):
         return data
 
 
+PAGE_SIZE = 100
+
+
 @login_required
 def audit_trail(request: HttpRequest) -> HttpResponse:
     form = AuditFilter(request.GET or None)
@@ -47,4 +52,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
             events = events.filter(at__gte=datetime.combine(data["start"], time.min, tz))
         if data["end"]:
             events = events.filter(at__lte=datetime.combine(data["end"], time.max, tz))
-    return render(request, "web/audit.html", {"form": form, "events": events[:200]}, status=status)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page") or 1)
+    filters = {k: request.GET[k] for k in ("actor", "action", "start", "end") if request.GET.get(k)}
+    context = {"form": form, "events": list(page.object_list), "page": page, "query": urlencode(filters)}
+    return render(request, "web/audit.html", context, status=status)

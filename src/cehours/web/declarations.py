@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 
 from cehours.access.policy import Action, can
 from cehours.declarations.catalogue import catalogue_for
+from cehours.declarations.evidence import EvidenceError
+from cehours.declarations.kept_uploads import kept_name, upload_keep, upload_take
 from cehours.declarations.models import ActivityType, Declaration
 from cehours.declarations.selectors import (
     declaration_visible,
@@ -39,6 +41,7 @@ from cehours.declarations.services import (
 )
 from cehours.errors import FieldError
 from cehours.ledger.selectors import person_compliance
+from cehours.rules.catalogue import Formula
 from cehours.rules.review import STATE_LABELS, State
 
 from .forms import DATE_ERRORS, MIN_YEAR, refused
@@ -75,6 +78,7 @@ class DeclarationForm(forms.Form):
     end_on = forms.DateField(label="结束日期", error_messages=DATE_ERRORS)
     quantity = forms.DecimalField(
         label="数量（天数、篇数、学分等）",
+        required=False,  # for an activity counted by the day, the days follow from the dates
         min_value=Decimal("0.1"),
         max_value=Decimal("1000"),
         decimal_places=1,
@@ -108,41 +112,64 @@ def my_declarations(request: HttpRequest) -> HttpResponse:
     form = DeclarationForm(request.POST or None, request.FILES or None, person=person)
     preview = None
     status = 200
+    kept = request.POST.get("kept", "") if request.method == "POST" else ""
     if request.method == "POST":
-        if form.is_valid():
+        status = 400
+        upload = request.FILES.get("file")
+        evidence = (upload.name or "证明材料", upload.read()) if upload else None
+        valid = form.is_valid()
+        saving = request.POST.get("action") != "preview"
+        if valid:
             data = form.cleaned_data
+            quantity = _quantity(form, data)
             try:
-                if request.POST.get("action") == "preview":
+                if quantity is None:
+                    pass  # the form says which field to fill
+                elif not saving:
                     preview = declaration_preview(
-                        person=person,
-                        activity=data["activity_type"],
-                        quantity=data["quantity"],
-                        start_on=data["start_on"],
-                        end_on=data["end_on"],
-                    )
+                        person=person, activity=data["activity_type"], quantity=quantity,
+                        start_on=data["start_on"], end_on=data["end_on"],
+                    )  # fmt: skip
+                    status = 200
                 else:
-                    upload = data.get("file")
+                    if evidence is None and kept:
+                        evidence = upload_take(request.user, kept)
+                        kept = ""
                     declaration = declaration_create(
-                        person=person,
-                        by=request.user,
-                        activity=data["activity_type"],
-                        title=data["title"],
-                        organiser=data["organiser"],
-                        start_on=data["start_on"],
-                        end_on=data["end_on"],
-                        quantity=data["quantity"],
-                        evidence=(upload.name, upload.read()) if upload else None,
-                    )
+                        person=person, by=request.user, activity=data["activity_type"], title=data["title"],
+                        organiser=data["organiser"], start_on=data["start_on"], end_on=data["end_on"],
+                        quantity=quantity, evidence=evidence,
+                    )  # fmt: skip
                     messages.success(request, "已保存为草稿。请核对学时与证明材料后提交。")
                     return redirect("web:declaration", pk=declaration.pk)
             except FieldError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 status = 400
-        else:
-            status = 400
+        if evidence is not None:
+            # The form comes back: the file the person chose stays on the server, not lost (issue 12).
+            try:
+                kept = upload_keep(user=request.user, name=evidence[0], content=evidence[1])
+            except EvidenceError as exc:
+                if "file" not in form.errors:  # declaration_create may have said it already
+                    form.add_error("file", str(exc))
+                status = 400
     declarations = Declaration.objects.filter(person=person).select_related("activity_type").order_by("-created_at")
-    context = {"form": form, "declarations": declarations, "preview": preview, "catalogue": catalogue_for(person)}
+    context = {
+        "form": form, "declarations": declarations, "preview": preview, "catalogue": catalogue_for(person),
+        "kept": kept, "kept_name": kept_name(request.user, kept) if kept else None,
+    }  # fmt: skip
     return render(request, "web/declarations.html", context, status=status)
+
+
+def _quantity(form: DeclarationForm, data: dict) -> Decimal | None:
+    """The quantity typed or, for an activity counted by the day, the days from the dates (issue 12)."""
+    if data.get("quantity") is not None:
+        return data["quantity"]
+    activity = data["activity_type"]
+    if activity.formula == Formula.PER_DAY and data["end_on"] >= data["start_on"]:
+        return Decimal((data["end_on"] - data["start_on"]).days + 1)
+    form.add_error("quantity", f"请填写数量（{activity.unit_label}）")
+    return None
 
 
 def _visible(request, pk: int) -> Declaration:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 
 from cehours.access.policy import Action
 from cehours.errors import FieldError
@@ -38,14 +39,22 @@ _HINTS = {
     FieldKind.QUANTUM: "大于 0 的数字，最多一位小数",
     FieldKind.COUNT: "正整数",
     FieldKind.OPTIONAL_COUNT: "正整数；填“关闭”即取消",
-    FieldKind.HOURS_LIMITS: "学习形式代码=学时，多项用分号分隔，如 offline_training=40；other=20",
-    FieldKind.SYSTEM_HOURS_LIMITS: "对接系统代码=学时，多项用分号分隔，如 city-hospital=120",
+    FieldKind.HOURS_LIMITS: "学习形式代码=学时，多项用分号分隔，如 {}",
+    FieldKind.SYSTEM_HOURS_LIMITS: "对接系统代码=学时，多项用分号分隔，如 {}",
+}
+# What is typed, shown as code (it is typed as it stands, not read as words).
+_EXAMPLES = {
+    FieldKind.HOURS_LIMITS: "offline_training=40；other=20",
+    FieldKind.SYSTEM_HOURS_LIMITS: "city-hospital=120",
 }
 
 
 def _help(name: str) -> str:
     spec = FIELD_SPECS[name]
-    return f"{_HINTS[spec.kind]}。默认：{describe_value(name, getattr(_DEFAULTS, name))}"
+    hint = _HINTS[spec.kind]
+    if spec.kind in _EXAMPLES:
+        hint = format_html(hint, format_html("<code>{}</code>", _EXAMPLES[spec.kind]))
+    return format_html("{}。默认：{}", hint, describe_value(name, getattr(_DEFAULTS, name)))
 
 
 class RuleVersionForm(forms.Form):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -17,9 +18,16 @@ from cehours.declarations.selectors import notices_for
 from cehours.ledger.rulesets import rules_for_year
 from cehours.ledger.selectors import person_compliance, person_eligibility, person_entries
 from cehours.people.models import Person
-from cehours.people.selectors import id_number_query, people_search, person_eligibility_basis, person_visible
+from cehours.people.selectors import (
+    id_number_query,
+    people_search,
+    person_eligibility_basis,
+    person_visible,
+    system_names,
+)
 from cehours.privacy.models import ReadAction
 from cehours.privacy.services import LookupLimited, record_lookup, record_read, refuse_if_over_limit
+from cehours.rules.compliance import year_progress
 from cehours.rules.hours import CATEGORY_LABELS, Category
 from cehours.rules.titles import EligibilityBasis, EligibilityBasisError, TitleLevel
 
@@ -87,15 +95,24 @@ def _compliance_page(request: HttpRequest, person: Person, entries_url: str, own
 
 
 def _person_context(request, person: Person, own: bool, form, rows) -> dict:
-    return {
+    today = timezone.localdate()
+    requirement = rules_for_year(today.year, series=person.series_id)  # the person's own rules (R12d)
+    context = {
         "person": person,
         "id_number": person.id_number_for(request.user),
         "own": own,
         "form": form,
         "rows": rows,
-        "requirement": rules_for_year(timezone.localdate().year),
+        "requirement": requirement,
         "figure_labels": FIGURE_LABELS,
     }
+    current = next((row for row in rows if row.year == today.year), None)
+    if current is not None:
+        # The year in progress: how far each of R11's figures is, what is still needed, the days left.
+        context["progress"] = year_progress(current.totals, requirement)
+        context["current"] = current
+        context["days_left"] = (date(today.year, 12, 31) - today).days
+    return context
 
 
 @login_required
@@ -193,6 +210,7 @@ def _entries_page(request: HttpRequest, person: Person, own: bool) -> HttpRespon
         "entries": entries,
         "page": page,
         "query": urlencode(filters),
+        "systems": system_names(e.source_system for e in entries),  # a system by its name, not its code
         "year": year,
         "figure_label": FIGURE_LABELS.get(figure or "total"),
         "total": total,

@@ -41,3 +41,26 @@ def percent(value) -> str:
 
     shown = (Decimal(str(value)) * 100).quantize(Decimal("0.1")).normalize()
     return f"{shown:f}%"
+
+
+# The audit trail's codes grouped as a reader names them; the code itself stays beside it, as data.
+_AUDIT_AREAS = {
+    "auth": "登录", "access": "账号与授权", "declaration": "学时申报", "declarations": "学时申报", "ledger": "学时记录",
+    "people": "人员与单位", "integration": "对接与数据交换", "intake": "对接系统报送", "ops": "运维",
+    "audit": "审计", "privacy": "个人信息", "seminar": "高研班", "spot_check": "抽查复审", "integrity": "诚信档案",
+    "demo": "演示数据", "rules": "学时规则", "catalogue": "学习形式目录",
+}  # fmt: skip
+_OBJECT_TYPES = {
+    "user": "账号", "person": "人员", "declaration": "申报", "entry": "学时记录", "grant": "授权", "unit": "单位",
+    "seminar": "高研班", "spot_check": "抽查", "system": "对接系统", "field_key": "字段密钥", "token": "令牌",
+}  # fmt: skip
+
+
+@register.filter
+def audit_area(action: str) -> str:
+    return _AUDIT_AREAS.get((action or "").split(".")[0], "其他")
+
+
+@register.filter
+def object_type_name(code: str) -> str:
+    return _OBJECT_TYPES.get(code or "", "对象")

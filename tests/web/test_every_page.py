@@ -1,0 +1,157 @@
+"""Issue 12's bar for every page: each role signs in and visits every page its navigation offers
+(and the pages of a person, a declaration and a spot check it may open), at a phone's 390 pixels and
+a desk's 1366, in the system Chromium. A page fails on a horizontal scroll of the page itself
+(tables scroll inside their own container), a label that does not sit next to its control, an
+English word or a raw code in what a reader sees (beyond a short allow list of names such as PDF),
+or a serious or critical accessibility violation found by axe-core (GB/T 37668; the axe-core that
+axe-playwright-python bundles, run inside the page, nothing fetched).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from cehours.declarations.spotchecks import spot_check_draw
+
+from ..declarations.conftest import cast, quick_accounts_and_private_media  # noqa: F401 - shared fixtures
+from ..declarations.support import decide, declare, today
+from .test_browser import CHROMIUM, browser_factory  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (390, 1366)
+# Names a Chinese government page writes in Latin letters.
+ALLOWED_WORDS = {"API", "PDF", "JPEG", "JPG", "PNG", "XLSX", "CSV", "Excel", "WPS", "GB", "MB", "KB", "ID"}
+ALLOWED_WORDS |= {"pdf", "jpg", "jpeg", "png", "xlsx", "csv"}  # the extension of a file's own name
+# Codes that are data — a credit code, a spot check's seed, a login on the account pages, a column
+# name of the exchange file — are marked up as such (class "mono" or <code>) and not read as words.
+VISIBLE_WORDS = """() => {
+  const body = document.body.cloneNode(true);
+  body.querySelectorAll(".mono, code, script, style").forEach(el => el.remove());
+  document.documentElement.appendChild(body);  // innerText needs layout
+  body.style.position = "absolute"; body.style.left = "-99999px";
+  const text = body.innerText;
+  body.remove();
+  return text;
+}"""
+ROLES = {
+    # role key: (cast member or make_staff arguments)
+    "professional": "nurse",
+    "unit_staff": ("unit_staff", {"unit": "hospital"}),
+    "reviewer_1": "county_l1",
+    "reviewer_2": "county_l2",
+    "reviewer_3": "city_l3",
+    "industry_authority": "health_authority",
+    "hr_admin": ("hr_admin", {}),
+    "evaluator": ("evaluator", {}),
+    "provider": "provider",
+    "system_admin": ("system_admin", {}),
+    "security_admin": ("security_admin", {}),
+    "audit_admin": ("audit_admin", {}),
+}
+
+CHECKS = """() => {
+  const problems = [];
+  const doc = document.documentElement;
+  if (doc.scrollWidth - window.innerWidth > 0) problems.push(`页面横向滚动 ${doc.scrollWidth - window.innerWidth}px`);
+  for (const label of document.querySelectorAll("label[for]")) {
+    const control = document.getElementById(label.htmlFor);
+    const box = label.getBoundingClientRect();
+    if (!control) { problems.push(`标签“${label.innerText}”没有对应的输入项`); continue; }
+    if (box.width === 0 || control.type === "hidden") continue;
+    const c = control.getBoundingClientRect();
+    if (c.width === 0) continue;
+    // The control starts just right of the label on its line, or just below it, overlapping its width.
+    const right = c.left >= box.right - 1 && c.left - box.right <= 40
+      && c.top < box.bottom && c.bottom > box.top;
+    const below = c.top >= box.bottom - 1 && c.top - box.bottom <= 40
+      && c.left < box.right + 4 && c.right > box.left - 4;
+    const same_cell = label.closest("td, th") && control.closest("tr") === label.closest("tr");
+    if (!(right || below || same_cell || label.contains(control)))
+      problems.push(`标签“${label.innerText}”不在其输入项旁`);
+  }
+  return problems;
+}"""
+
+
+@pytest.fixture
+def world(cast, make_staff, make_person, add_hours, settings):  # noqa: F811
+    nurse = cast["nurse"]
+    add_hours(nurse, today().year - 1, general_public="12", industry_public="6", professional="72")
+    declaration = decide(declare(nurse, title="急诊急救培训"), cast["county_l1"], "approve")
+    declare(nurse, title="待审核的培训")
+    check = spot_check_draw(
+        by=cast["county_l2"], rate=Decimal("1"), minimum_per_reviewer=1,
+        decided_from=today() - timedelta(days=1), decided_to=today() + timedelta(days=1),
+    )  # fmt: skip
+    users = {}
+    for role, who in ROLES.items():
+        if isinstance(who, str):
+            user = cast[who].user if who == "nurse" else cast[who]
+        else:
+            user = make_staff(who[0], **who[1])
+        user.first_name = user.first_name or f"测试{len(users) + 1}号"
+        user.save()
+        users[role] = user
+    sessions = {}
+    for role, user in users.items():
+        client = Client()
+        client.force_login(user)  # second factor verified (tests/conftest.py), as after the TOTP page
+        sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    extra = {
+        "professional": ["/me/entries/", f"/declarations/{declaration.pk}/"],
+        "reviewer_1": [f"/people/{nurse.pk}/", f"/people/{nurse.pk}/entries/", f"/people/{nurse.pk}/eligibility/",
+                       f"/declarations/{declaration.pk}/"],
+        "reviewer_2": [f"/spot-checks/{check.pk}/"],
+        "unit_staff": [f"/people/{nurse.pk}/"],
+    }  # fmt: skip
+    return {"sessions": sessions, "extra": extra}
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z0-9_.:-]*[A-Za-z0-9]|[A-Za-z]", text) if w not in ALLOWED_WORDS]
+
+
+def test_every_page_of_every_role_at_phone_and_desk_width(browser_factory, live_server, world):  # noqa: F811
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    context = browser_factory()
+    assert context.browser is not None
+    problems: list[str] = []
+    for role, session in [("anonymous", None), *world["sessions"].items()]:
+        for width in WIDTHS:
+            ctx = context.browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
+            ctx.set_default_timeout(10_000)
+            page = ctx.new_page()
+            if session is None:  # the pages before signing in
+                links = ["/login/", "/register/", "/activate/"]
+            else:
+                ctx.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+                page.goto(f"{live_server.url}/")
+                links = page.eval_on_selector_all("header nav a", "els => els.map(a => a.getAttribute('href'))")
+            start = [] if session is None else ["/"]
+            for url in dict.fromkeys([*start, *links, *world["extra"].get(role, [])]):
+                response = page.goto(f"{live_server.url}{url}")
+                where = f"{role} {width}px {url}"
+                if response is None or response.status >= 400:
+                    problems.append(f"{where}: HTTP {response.status if response else '—'}")
+                    continue
+                problems += [f"{where}: {p}" for p in page.evaluate(CHECKS)]
+                english = _words(page.evaluate(VISIBLE_WORDS))
+                if english:
+                    problems.append(f"{where}: 页面上有英文或代码 {sorted(set(english))[:8]}")
+                if width == WIDTHS[0]:  # axe's findings do not depend on the width; once per page is enough
+                    found = axe.run(page).response["violations"]
+                    for v in found:
+                        if v["impact"] in ("serious", "critical"):
+                            targets = [n["target"] for n in v["nodes"]][:3]
+                            problems.append(f"{where}: 无障碍 {v['id']}（{v['impact']}）{len(v['nodes'])} 处 {targets}")
+            ctx.close()
+    assert not problems, "\n".join(problems)
