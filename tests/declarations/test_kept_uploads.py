@@ -113,3 +113,11 @@ def test_the_days_of_a_day_based_activity_follow_from_its_dates(cast):
     paper = str(activity(cast["nurse"], "paper").pk)
     missing = nurse.post("/declarations/", {**three_days, "activity_type": paper, "action": "preview"})
     assert missing.status_code == 400 and "数量（天数、篇数、学分等）：请填写数量（篇）" in _text(missing)
+
+
+def test_a_kept_file_opens_only_what_it_was_kept_for(cast):
+    from cehours.declarations.kept_uploads import IMPORT
+
+    token = upload_keep(user=cast["nurse"].user, name="结业证书.pdf", content=PROOF)
+    assert upload_take(cast["nurse"].user, token, IMPORT) is None, "a proof file's token opens no import"
+    assert upload_take(cast["nurse"].user, token) == ("结业证书.pdf", PROOF)

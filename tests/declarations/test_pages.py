@@ -407,3 +407,24 @@ def test_r17_the_draw_takes_a_percentage_and_names_it_when_wrong(client, cast, p
     assert response.status_code == 400 and f"抽查比例（%）：{says}" in _text(response)
     assert not SpotCheck.objects.exists()
     assert 'name="seed"' not in client.get("/spot-checks/").content.decode()
+
+
+def test_a_withdrawn_declaration_is_copied_into_a_new_draft_with_its_evidence(nurse_client, cast):
+    """Issue 12: withdrawing is final; the person starts again from what they had."""
+    declaration = declare(cast["nurse"], title="撤回的培训")
+    nurse_client.post(f"/declarations/{declaration.pk}/act/", {"action": "withdraw"})
+    page = _text(nurse_client.get(f"/declarations/{declaration.pk}/"))
+    assert "已撤回" in page and "复制为新草稿" in page
+
+    copied = nurse_client.post(f"/declarations/{declaration.pk}/act/", {"action": "copy"}, follow=True)
+    copy = Declaration.objects.exclude(pk=declaration.pk).get()
+    assert copied.redirect_chain == [(f"/declarations/{copy.pk}/", 302)]
+    assert (copy.status, copy.title, copy.hours) == ("draft", "撤回的培训", declaration.hours)
+    assert [e.sha256 for e in copy.evidence.all()] == [e.sha256 for e in declaration.evidence.all()]
+    assert f"由已撤回的申报复制——复制自第 {declaration.pk} 号申报“撤回的培训”" in _text(copied)
+    declaration.refresh_from_db()  # the original stays as it was
+    assert declaration.status == "withdrawn"
+
+    refused = nurse_client.post(f"/declarations/{copy.pk}/act/", {"action": "copy"}, follow=True)
+    assert "操作：只有已撤回的申报可以复制为新草稿" in _text(refused)
+    assert Declaration.objects.count() == 2

@@ -14,6 +14,7 @@ import re
 from html import unescape
 
 import pytest
+from django.test import Client
 from openpyxl import load_workbook
 
 from cehours.audit.models import AuditEvent
@@ -223,7 +224,8 @@ def test_bad_export_request_is_refused_400_with_a_chinese_message(hr_client, que
 
 def test_exchange_page_lists_the_columns_and_offers_a_dry_run(hr_client):
     page = text_of(hr_client.get("/exchange/"))
-    assert "列：" + ", ".join(DOCUMENTED_COLUMNS) in page
+    listed = "列（文件第一行的列名，与省平台约定，照原样填写）：" + "、".join(DOCUMENTED_COLUMNS)
+    assert listed in page.replace(" ", "")  # each name is a <code> of its own
     assert "试运行检查" in page and "导入" in page
 
 
@@ -259,8 +261,9 @@ def test_import_page_dry_run_reports_problems_then_import_registers_the_good_row
     page = text_of(dry)
     assert "试运行结果（未写入）" in page
     assert "共 3 行，有问题 2 行" in page
-    assert "3 zj-2 id_number：身份证号码前17位应为数字，末位为数字或X" in page
-    assert "4 zj-3 name：姓名与平台登记的该身份证号码持有人不一致" in page
+    # Issue 12: the column named in Chinese, its code beside it (the file's header says it so).
+    assert "3 zj-2 身份证号码（ id_number ）：身份证号码前17位应为数字，末位为数字或X" in page
+    assert "4 zj-3 姓名（ name ）：姓名与平台登记的该身份证号码持有人不一致" in page
     assert (LedgerEntry.objects.count(), AuditEvent.objects.count()) == before
 
     done = hr_client.post("/exchange/import/", {"kind": "hours", "action": "import", "file": _hours_upload(rows)})
@@ -307,3 +310,29 @@ def test_an_upload_without_a_file_asks_for_one(hr_client):
     response = hr_client.post("/exchange/import/", {"kind": "hours", "action": "dry_run"})
     assert response.status_code == 400
     assert "请选择要导入的文件" in text_of(response)
+
+
+def test_the_dry_run_keeps_the_file_for_the_import_and_groups_the_rows_by_outcome(hr_client, make_person, make_staff):
+    """Issue 12: no choosing the file again after the dry run; the report counts each outcome and
+    each problem and shows the first rows of each, not one line per row."""
+    person = make_person(name="严冬")
+    rows = [["zj-ok", person.id_number, person.name, "professional", "3.0", "省平台课程", "2025-10-01"]]
+    rows += [[f"zj-{n}", person.id_number, "严东", "professional", "3.0", "省平台课程", "2025-10-01"] for n in range(8)]
+    dry = hr_client.post("/exchange/import/", {"kind": "hours", "action": "dry_run", "file": _hours_upload(rows)})
+    page = text_of(dry)
+    assert "可导入：1 行" in page and "未导入：8 行" in page
+    assert "姓名（ name ）：姓名与平台登记的该身份证号码持有人不一致（8 行）" in page
+    assert "以上为前 5 行，共 8 行。" in page
+    assert "已试运行检查：province.csv" in page
+    token = re.search(r'name="kept" value="([^"]+)"', dry.content.decode()).group(1)
+    assert LedgerEntry.objects.count() == 0
+
+    other = Client()
+    other.force_login(make_staff("hr_admin"))
+    assert other.post("/exchange/import/", {"kind": "hours", "action": "import", "kept": token}).status_code == 400
+
+    done = hr_client.post("/exchange/import/", {"kind": "hours", "action": "import", "kept": token})
+    assert "省平台学时：导入结果" in text_of(done) and "新增：1 行" in text_of(done)
+    assert list(LedgerEntry.objects.values_list("source_record_id", flat=True)) == ["zj-ok"]
+    spent = hr_client.post("/exchange/import/", {"kind": "hours", "action": "import", "kept": token})
+    assert spent.status_code == 400 and "请选择要导入的文件" in text_of(spent)

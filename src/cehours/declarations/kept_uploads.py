@@ -1,10 +1,11 @@
-"""A proof file kept on the server while its declaration form is not yet done (issue 12).
+"""A file kept on the server while the form it came with is not yet done (issue 12).
 
-A browser forgets a chosen file whenever the form comes back (计算学时, or a field to correct), and
-保存草稿 then saved a draft without its evidence. The file is kept instead: checked as evidence is,
-stored through the platform's (encrypted) storage under a random name, and named in the form by a
-signed token bound to the person's account, valid for a day. Taking it deletes it; files left by
-abandoned forms are swept when the next one is kept.
+A browser forgets a chosen file whenever the form comes back (计算学时, a field to correct, an
+import's dry run), and the next step then went without it. The file is kept instead: stored through
+the platform's (encrypted) storage under a random name, and named in the form by a signed token
+bound to the account and to what the file is for (a proof file's token opens no import), valid for
+a day. Taking it deletes it; files left by abandoned forms are swept when the next one is kept.
+A proof file is checked as evidence is before it is kept.
 """
 
 from __future__ import annotations
@@ -24,34 +25,40 @@ FOLDER = "kept-uploads"
 KEPT_FOR = timedelta(days=1)
 
 
-def upload_keep(*, user, name: str, content: bytes) -> str:
-    """Keep a proof file for this user's form; returns the token the form carries. Raises
-    EvidenceError (as a declaration would) for a file that is not acceptable evidence."""
-    inspect(content)
+EVIDENCE, IMPORT = "evidence", "import"
+
+
+def upload_keep(*, user, name: str, content: bytes, purpose: str = EVIDENCE) -> str:
+    """Keep a file for this user's form; returns the token the form carries. Raises EvidenceError
+    (as a declaration would) for a proof file that is not acceptable evidence."""
+    if purpose == EVIDENCE:
+        inspect(content)
     _sweep()
     stored = default_storage.save(f"{FOLDER}/{secrets.token_hex(16)}", ContentFile(content))
-    return signing.dumps({"user": user.pk, "path": stored, "name": name[:255]}, salt=SALT)
+    return signing.dumps({"user": user.pk, "path": stored, "name": name[:255], "for": purpose}, salt=SALT)
 
 
-def _claim(user, token: str) -> dict | None:
+def _claim(user, token: str, purpose: str) -> dict | None:
     try:
         claim = signing.loads(token or "", salt=SALT, max_age=KEPT_FOR)
     except signing.BadSignature:
         return None
-    if claim.get("user") != user.pk or not str(claim.get("path", "")).startswith(f"{FOLDER}/"):
+    if claim.get("user") != user.pk or claim.get("for") != purpose:
+        return None
+    if not str(claim.get("path", "")).startswith(f"{FOLDER}/"):
         return None
     return claim if default_storage.exists(claim["path"]) else None
 
 
-def kept_name(user, token: str) -> str | None:
+def kept_name(user, token: str, purpose: str = EVIDENCE) -> str | None:
     """The file name a token keeps for this user, or None if it keeps nothing (any more)."""
-    claim = _claim(user, token)
+    claim = _claim(user, token, purpose)
     return claim["name"] if claim else None
 
 
-def upload_take(user, token: str) -> tuple[str, bytes] | None:
+def upload_take(user, token: str, purpose: str = EVIDENCE) -> tuple[str, bytes] | None:
     """The kept file (name, content), removed from the keep; None if the token keeps nothing."""
-    claim = _claim(user, token)
+    claim = _claim(user, token, purpose)
     if claim is None:
         return None
     with default_storage.open(claim["path"], "rb") as kept:

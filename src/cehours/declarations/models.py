@@ -131,6 +131,7 @@ class Evidence(models.Model):
 
 EVENT_LABELS = {
     "created": "创建草稿",
+    "copied": "由已撤回的申报复制",
     "submit": "提交审核",
     "resubmit": "补充材料后重新提交",
     "withdraw": "撤回申报",

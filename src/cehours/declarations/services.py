@@ -175,6 +175,28 @@ def declaration_create(
     return declaration
 
 
+def declaration_copy(*, declaration: Declaration, by) -> Declaration:
+    """A new draft from a withdrawn declaration, with its fields and its proof files (issue 12):
+    withdrawing is final, so a person who withdrew by mistake starts again from what they had."""
+    _own(declaration.person, by)
+    if declaration.status != State.WITHDRAWN:
+        raise DeclarationError("action", "只有已撤回的申报可以复制为新草稿")
+    activity = declaration.activity_type
+    while activity.superseded_by_id is not None:  # the catalogue line as it reads now
+        activity = ActivityType.objects.get(pk=activity.superseded_by_id)
+    with transaction.atomic():
+        copy = declaration_create(
+            person=declaration.person, by=by, activity=activity, title=declaration.title,
+            organiser=declaration.organiser, start_on=declaration.start_on, end_on=declaration.end_on,
+            quantity=declaration.quantity,
+        )  # fmt: skip
+        for proof in declaration.evidence.order_by("pk"):
+            with proof.file.open("rb") as stored:
+                evidence_add(declaration=copy, by=by, name=proof.original_name, content=stored.read())
+        record_event(copy, "copied", State.DRAFT, by, reason=f"复制自第 {declaration.pk} 号申报“{declaration.title}”")
+    return copy
+
+
 def evidence_add(*, declaration: Declaration, by, name: str, content: bytes) -> Evidence:
     _own(declaration.person, by)
     if declaration.status not in (State.DRAFT, State.RETURNED):

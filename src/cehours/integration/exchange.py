@@ -8,6 +8,7 @@ changes nothing the second time.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -166,6 +167,26 @@ class ImportReport:
     def counts(self) -> list[tuple[str, int]]:
         """(label, rows) for each outcome that occurred, in STATUS_LABELS order."""
         return [(label, n) for status, label in STATUS_LABELS.items() if (n := self.count(status))]
+
+    def groups(self, first: int = 5) -> list[ReportGroup]:
+        """The rows by outcome (issue 12: a report a clerk can read, not a list of thousands): each
+        outcome with its count, the problems behind it counted by message, and its first rows."""
+        groups = []
+        for status, label in STATUS_LABELS.items():
+            rows = [r for r in self.rows if r.status == status]
+            if rows:
+                reasons = Counter(message for r in rows for message in r.errors)
+                groups.append(ReportGroup(status, label, len(rows), reasons.most_common(10), rows[:first]))
+        return groups
+
+
+@dataclass(frozen=True)
+class ReportGroup:
+    status: str
+    label: str
+    count: int
+    reasons: list[tuple[str, int]]  # the most frequent problem messages, with how many rows have each
+    first_rows: list[RowReport]
 
 
 def _hours_record(values: dict[str, str]) -> dict:

@@ -31,6 +31,7 @@ from cehours.declarations.selectors import (
 from cehours.declarations.services import (
     DecisionConflict,
     DeclarationError,
+    declaration_copy,
     declaration_create,
     declaration_decide,
     declaration_preview,
@@ -218,6 +219,10 @@ def declaration_person_action(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "withdraw":
             declaration_withdraw(declaration=declaration, by=request.user)
             messages.success(request, "已撤回。")
+        elif action == "copy":
+            copy = declaration_copy(declaration=declaration, by=request.user)
+            messages.success(request, "已复制为新草稿（含证明材料）。请核对后提交。")
+            return redirect("web:declaration", pk=copy.pk)
         else:
             raise DeclarationError("action", "操作无效")
     except FieldError as exc:

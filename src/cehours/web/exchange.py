@@ -15,6 +15,7 @@ from django.utils import timezone
 from cehours.access.policy import Action
 from cehours.audit.context import current as current_request
 from cehours.audit.context import request_context
+from cehours.declarations.kept_uploads import IMPORT, upload_keep, upload_take
 from cehours.integration.exchange import (
     HOURS_COLUMNS,
     HOURS_REQUIRED,
@@ -68,11 +69,15 @@ class ImportForm(forms.Form):
         error_messages={"required": "请选择文件类型", "invalid_choice": "文件类型无效"},
     )
     file = forms.FileField(
-        label="文件（.xlsx 或 .csv）", error_messages={"required": "请选择要导入的文件", "empty": "文件为空"}
+        label="文件（.xlsx 或 .csv）",
+        required=False,  # after a dry run the file kept on the server is imported (issue 12)
+        error_messages={"empty": "文件为空"},
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
+        if upload is None:
+            return None
         if upload.size > settings.CEHOURS_MAX_UPLOAD_BYTES:  # the body cap (web/uploads.py) lets the form through
             raise forms.ValidationError(f"文件不能超过 {settings.CEHOURS_MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
         if not upload.name.lower().endswith((".xlsx", ".csv")):
@@ -80,8 +85,12 @@ class ImportForm(forms.Form):
         return upload
 
 
-def _page(request, export_form, import_form, report=None, status=200, label="", progress_marker=""):
+def _page(
+    request, export_form, import_form, report=None, status=200, label="", progress_marker="", kept="", kept_name=""
+):
     context = {
+        "kept": kept,
+        "kept_name": kept_name,
         "export_form": export_form,
         "import_form": import_form,
         "report": report,
@@ -144,28 +153,41 @@ def import_file(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         return _page(request, export_form, form, status=400)
     kind = form.cleaned_data["kind"]
     label, required, importer = IMPORT_KINDS[kind]
-    upload = form.cleaned_data["file"]
     dry_run = request.POST.get("action") != "import"
+    upload = form.cleaned_data["file"]
+    if upload is not None:
+        name, content = upload.name or "", upload.read()
+    else:  # the file the dry run checked, kept on the server for this user
+        kept = upload_take(request.user, request.POST.get("kept", ""), IMPORT)
+        if kept is None:
+            form.add_error("file", "请选择要导入的文件")
+            return _page(request, export_form, form, status=400)
+        name, content = kept
     try:
-        rows = list(read_table(upload.name, upload.read(), required))
+        rows = list(read_table(name, content, required))
     except TableError as exc:
         form.add_error("file", str(exc))
         return _page(request, export_form, form, status=400)
     next_form = ImportForm(initial={"kind": kind})
+    keep = {}
+    if dry_run:  # import next what was just checked, without choosing the file again
+        keep = {"kept": upload_keep(user=request.user, name=name, content=content, purpose=IMPORT), "kept_name": name}
     if len(rows) > STREAM_ROWS:
-        return _streamed_import(request, export_form, next_form, label, importer, rows, dry_run)
+        return _streamed_import(request, export_form, next_form, label, importer, rows, dry_run, keep)
     report = importer(rows=iter(rows), user=request.user, dry_run=dry_run)
-    return _page(request, export_form, next_form, report=report, label=label)
+    return _page(request, export_form, next_form, report=report, label=label, **keep)
 
 
-def _streamed_import(request, export_form, next_form, label, importer, rows, dry_run) -> StreamingHttpResponse:
+def _streamed_import(
+    request, export_form, next_form, label, importer, rows, dry_run, keep: dict
+) -> StreamingHttpResponse:
     """The page up to the report, then a line per chunk as it is imported, then the report.
 
     Each chunk is imported (and committed) on its own; imports are idempotent, so an interrupted
     import is completed by importing the same file again.
     """
     marker = "<!--progress-->"
-    page = _page(request, export_form, next_form, label=label, progress_marker=marker).content.decode()
+    page = _page(request, export_form, next_form, label=label, progress_marker=marker, **keep).content.decode()
     head, tail = page.split(marker, 1)
 
     context = current_request()  # the generator runs after the view returns, outside the middleware

@@ -64,3 +64,24 @@ def audit_area(action: str) -> str:
 @register.filter
 def object_type_name(code: str) -> str:
     return _OBJECT_TYPES.get(code or "", "对象")
+
+
+# Exchange-file columns as a clerk names them; the column's own name stays beside it, as code.
+_COLUMN_NAMES = {
+    "source_record_id": "记录编号", "id_number": "身份证号码", "name": "姓名", "category": "科目类别",
+    "hours": "学时", "title": "名称", "completed_on": "完成日期", "start_on": "开始日期", "end_on": "结束日期",
+    "provider": "举办单位", "activity": "学习形式", "activity_type": "学习形式", "credit_code": "统一社会信用代码",
+    "county_code": "县（市、区）代码", "unit_credit_code": "单位统一社会信用代码", "series": "职称系列",
+    "minutes": "分钟数", "days": "天数", "year": "年度", "kind": "单位类型",
+}  # fmt: skip
+
+
+@register.filter
+def row_problem(message: str):
+    """An import row's problem, its leading column code ("completed_on：…") named in Chinese."""
+    from django.utils.html import format_html
+
+    column, sep, rest = (message or "").partition("：")
+    if sep and column in _COLUMN_NAMES:
+        return format_html("{}（<code>{}</code>）：{}", _COLUMN_NAMES[column], column, rest)
+    return message
