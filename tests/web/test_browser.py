@@ -219,6 +219,15 @@ def test_pages_are_usable_at_phone_width(browser_factory, live_server, professio
 
     assert urlsplit(page.url).path == "/me/"
     assert _horizontal_overflow(page) <= 0, "only the table's own container may scroll sideways"
+    # Issue 12: the header is one line on a phone, the links behind 菜单 (it took 130 px).
+    header = page.locator("header.top").bounding_box()
+    assert header is not None and header["height"] <= 64, header
+    declare = page.get_by_role("link", name="学时申报")
+    assert not declare.is_visible()
+    page.get_by_role("button", name="菜单").click()
+    assert declare.is_visible() and page.get_by_role("button", name="菜单").get_attribute("aria-expanded") == "true"
+    page.get_by_role("button", name="菜单").click()
+    assert not declare.is_visible()
     table = page.locator("table.compliance")
     assert table.is_visible()
     headers = table.locator("thead th")
@@ -283,6 +292,7 @@ def test_a_reviewer_decides_a_held_record_on_a_phone(browser_factory, live_serve
     assert outcome.status == "held"
     page = browser_factory(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     _log_in(page, live_server.url, reviewer.username)
+    page.get_by_role("button", name="菜单").click()  # on a phone the navigation folds behind 菜单
     page.get_by_role("link", name="暂缓登记", exact=True).click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "暂缓登记的记录（共 1 条待审核）"
@@ -342,6 +352,7 @@ def test_professionals_open_their_accounts_on_a_phone(browser_factory, live_serv
     clerk.wait_for_load_state()
     assert "已确认，本人现在可以查看自己的学时" in clerk.content()
 
+    page.get_by_role("button", name="菜单").click()  # on a phone the navigation folds behind 菜单
     page.get_by_role("button", name="退出").click()
     page.wait_for_load_state()
     _log_in_as(page, live_server.url, registrant.id_number, password)

@@ -117,6 +117,7 @@ def test_r16_2_r17_declare_on_a_phone_approve_then_overturn_and_the_person_sees_
     phone = browser_factory(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     _log_in(phone, base, scene["person"])
     assert urlsplit(phone.url).path == "/me/"
+    phone.get_by_role("button", name="菜单").click()  # on a phone the navigation folds behind 菜单
     phone.get_by_role("link", name="学时申报").click()
     phone.wait_for_load_state()
     assert phone.get_by_role("heading", level=1).inner_text() == "线下学时申报"
