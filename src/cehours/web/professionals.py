@@ -245,12 +245,18 @@ def _codes_xlsx(issued) -> HttpResponse:
     return response
 
 
+def unit_person(request: HttpRequest, pk: int, action: Action) -> Person:
+    """A person of the user's unit for the action, or 404 (the same answer as for no such person)."""
+    person = restrict(Person.objects.filter(pk=pk), request.user, action).first()
+    if person is None:
+        raise Http404("未找到该人员，或不是本单位人员")
+    return person
+
+
 @require_POST
 @allowed(Action.RELEASE_PERSON)
 def person_release_view(request: HttpRequest, pk: int) -> HttpResponse:
-    person = restrict(Person.objects.filter(pk=pk), request.user, Action.RELEASE_PERSON).first()
-    if person is None:
-        raise Http404("未找到该人员，或不是本单位人员")
+    person = unit_person(request, pk, Action.RELEASE_PERSON)
     try:
         released = person_release(by=request.user, person=person, reason=request.POST.get("reason", ""))
     except FieldError as exc:
@@ -266,9 +272,7 @@ def person_release_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @allowed(Action.ISSUE_ACTIVATION)
 def reset_link_send_view(request: HttpRequest, pk: int) -> HttpResponse:
-    person = restrict(Person.objects.filter(pk=pk), request.user, Action.ISSUE_ACTIVATION).first()
-    if person is None:
-        raise Http404("未找到该人员，或不是本单位人员")
+    person = unit_person(request, pk, Action.ISSUE_ACTIVATION)
     try:
         sent_to = reset_link_send(by=request.user, person=person, base_url=request.build_absolute_uri("/"))
     except FieldError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -22,6 +22,7 @@ from cehours.people.services import roster_person_add, roster_title_set, unit_sa
 
 from .forms import DATE_ERRORS, year_field
 from .permissions import allowed
+from .professionals import unit_person
 
 PAGE_SIZE = 50
 
@@ -139,9 +140,7 @@ def roster(request: HttpRequest) -> HttpResponse:
 @require_POST
 @allowed(Action.EDIT_ROSTER)
 def roster_title(request: HttpRequest, pk: int) -> HttpResponse:
-    person = restrict(Person.objects.filter(pk=pk), request.user, Action.EDIT_ROSTER).first()
-    if person is None:
-        raise Http404("未找到该人员，或不是本单位人员")
+    person = unit_person(request, pk, Action.EDIT_ROSTER)
     form = TitleForm(request.POST)
     if not form.is_valid():
         first = next(iter(form.errors.items()))
