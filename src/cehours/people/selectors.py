@@ -57,7 +57,7 @@ def people_search(user, query: str, unit: str = "") -> QuerySet[Person]:
         return people.none()
     number = id_number_query(query)
     if number is not None:
-        return people.filter(id_number_hash=id_number_hash(number))
+        return people.filter(id_number_hash=id_number_hash(number)).order_by("pk")  # one, ordered for the pager
     if query:
         people = people.filter(name__startswith=query)
     if unit:
