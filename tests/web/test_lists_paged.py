@@ -57,3 +57,38 @@ def test_the_review_queue_is_paged_with_its_total(cast):  # noqa: F811
     assert "共 52 件，第 1 / 2 页。" in first and len(re.findall(r"培训\d{2}", first)) == 50
     second = reviewer.get("/review/", {"status": "submitted", "page": 2}).content.decode()
     assert len(re.findall(r"培训\d{2}", second)) == 2 and 'page=1">上一页</a>' in second
+
+
+def test_naming_who_registered_entries_costs_one_lookup_an_account_not_one_an_entry(
+    city, make_person, make_staff
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    person = make_person(unit="hospital", name="许登记")
+    clerk = make_staff("hr_admin", county="liandu")  # no display name: named by their office
+    staff = _signed_in(make_staff("unit_staff", unit="hospital"))
+
+    def register(n: int, offset: int) -> None:
+        first = date(today().year - 1, 1, 1) + timedelta(days=offset)
+        entries_register_bulk(
+            by=clerk,
+            entries=[
+                NewEntry(
+                    person_id=person.pk, category="professional", hours="0.5", title=f"登记{offset + k:03d}",
+                    source=Source.PLATFORM_COURSE, completed_on=first + timedelta(days=k),
+                )
+                for k in range(n)
+            ],
+        )  # fmt: skip
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            page = staff.get(f"/people/{person.pk}/entries/").content.decode()
+        assert "莲都区 · 人力社保部门管理员" in page
+        return len(seen)
+
+    register(2, 0)
+    few = queries()
+    register(40, 10)
+    assert queries() == few

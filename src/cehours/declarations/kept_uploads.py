@@ -79,5 +79,7 @@ def _sweep() -> None:
         try:
             if default_storage.get_modified_time(path) < cutoff:
                 default_storage.delete(path)
-        except (FileNotFoundError, NotImplementedError):
-            continue
+        except FileNotFoundError:
+            pass  # taken by its form between listdir and here: nothing left to sweep
+        except NotImplementedError:
+            return  # a storage that cannot tell a file's age: kept files stay until taken

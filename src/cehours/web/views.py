@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from cehours.access.names import display_name
 from cehours.access.policy import Action, can
 from cehours.access.professionals import pending_account
 from cehours.declarations.selectors import notices_for
@@ -198,6 +199,7 @@ def _entries_page(request: HttpRequest, person: Person, own: bool) -> HttpRespon
     listed = person_entries(person, year=year, figure=figure)
     page = Paginator(listed, ENTRIES_PAGE_SIZE).get_page(request.GET.get("page") or 1)
     entries = list(page.object_list)
+    _name_registrars(entries)
     # The figure the person page showed: every entry of it, not only this page's.
     if page.paginator.num_pages > 1:
         total = listed.aggregate(total=Sum("hours"))["total"] or 0
@@ -221,6 +223,17 @@ def _entries_page(request: HttpRequest, person: Person, own: bool) -> HttpRespon
         "reversed_ids": {e.reverses_id for e in entries if e.reverses_id},
     }
     return render(request, "web/entries.html", context)
+
+
+def _name_registrars(entries) -> None:
+    """Who registered each entry, named once per account: a staff member without a display name is
+    named by their office, which reads their grants (one query an account, not one an entry)."""
+    names: dict[object, str] = {}
+    for e in entries:
+        key = e.registered_by_id or e.registered_by_label
+        if key not in names:
+            names[key] = display_name(e.registered_by, e.registered_by_label)
+        e.registrar_name = names[key]
 
 
 @login_required
