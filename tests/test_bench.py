@@ -53,3 +53,19 @@ def test_the_read_benchmark_runs_without_errors(tmp_path):
     )  # fmt: skip
     assert figures["results"], figures
     assert all(row["errors"] == 0 for row in figures["results"].values()), figures
+
+
+@pytest.mark.slow
+def test_the_page_benchmark_opens_every_page_of_every_demo_account_and_takes_the_readme_screenshots(tmp_path):
+    shots = tmp_path / "shots"
+    with_browser = Path("/usr/bin/chromium").exists()
+    args = ["--people", "60", "--repeat", "1", *(["--screenshots", str(shots)] if with_browser else [])]
+    figures = _bench("pages.py", *args, tmp_path=tmp_path)
+    assert figures["failed"] == [] and figures["slow"] == []
+    accounts = {row["account"] for row in figures["pages"]}
+    assert {"professional", "reviewer1", "unit_staff", "provider", "hr_admin"} <= accounts
+    assert any(row["url"].startswith("/people/") and row["url"].endswith("/entries/") for row in figures["pages"])
+    if with_browser:
+        assert sorted(p.name for p in shots.iterdir()) == [
+            "me-phone.png", "reviewer-landing-phone.png", "unit-staff-landing-phone.png"
+        ]

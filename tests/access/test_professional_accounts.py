@@ -208,7 +208,7 @@ def test_activation_codes_open_an_account_once_and_expire(city, make_person, add
     )
 
 
-def test_only_the_persons_unit_issues_codes_and_the_xlsx_is_formula_safe(city, make_person, unit_staff):
+def test_only_the_persons_unit_issues_codes_and_the_xlsx_is_formula_safe(city, make_person, unit_staff, settings):
     nurse = make_person(unit="hospital", name="=HYPERLINK(1)")
     with pytest.raises(PolicyDenied):
         activation_codes_issue(by=unit_staff["school"], people=[nurse])
@@ -221,6 +221,10 @@ def test_only_the_persons_unit_issues_codes_and_the_xlsx_is_formula_safe(city, m
     header, row = list(sheet.iter_rows(values_only=True))
     assert header[:4] == ("姓名", "身份证号码（脱敏）", "单位", "激活码")
     assert row[0] == "'=HYPERLINK(1)" and row[1] == nurse.id_number_masked and len(row[3]) == 10
+    assert header[5] == "开通网址" and row[5] == "http://testserver/activate/"  # a full address, for paper
+    settings.CEHOURS_PUBLIC_URL = "https://cehours.example.gov.cn"
+    page = staff.post("/roster/accounts/codes/", {"person": [nurse.pk]}).content.decode()
+    assert "https://cehours.example.gov.cn/activate/" in page
     outsider = Client()
     outsider.force_login(unit_staff["school"])
     assert "=HYPERLINK(1)" not in outsider.get("/roster/accounts/").content.decode()

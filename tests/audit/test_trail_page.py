@@ -55,7 +55,7 @@ def test_r21_audit_filter_with_bad_dates_names_the_field(client, make_staff):
     city = make_staff("reviewer", level=3, username="city_l3")
 
     status, page = _seen(client, city, start="2026-02-30")
-    assert status == 400 and "日期自：日期格式应为 YYYY-MM-DD" in page
+    assert status == 400 and "日期自：日期格式应为“年-月-日”，如 2025-03-01" in page
 
     status, page = _seen(client, city, start="2026-03-01", end="2026-02-01")
     assert status == 400 and "日期至：截止日期不能早于起始日期" in page
@@ -64,3 +64,63 @@ def test_r21_audit_filter_with_bad_dates_names_the_field(client, make_staff):
 def test_r21_anonymous_users_are_sent_to_login(client):
     response = client.get("/audit/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_r21_an_events_details_read_as_named_lines_not_a_python_dictionary(client, make_staff):
+    """Issue 12: the before/after of an event are listed field by field in Chinese, lists say how
+    many, booleans say 是/否; a field with no Chinese name keeps its own, marked as code."""
+    from cehours.audit.services import audit_record
+
+    city = make_staff("reviewer", level=3, username="city_l3")
+    audit_record(
+        actor=city, action="declaration.decided", object_type="declaration", object_id=7,
+        before={"status": "submitted"},
+        after={"status": "approved", "entry_ids": [11, 12, 13], "must_change_password": False, "odd_key": 1,
+               "user": "city_l3", "role": "reviewer", "source_record_ids": ["r-1", "r-2"], "level": 2,
+               "categories": [], "at": "2026-12-03T10:32:55.388309+08:00"},
+    )  # fmt: skip
+
+    status, page = _seen(client, city, area="学时申报")
+
+    assert status == 200
+    assert "{'" not in page and "[11" not in page
+    assert "<li>状态：待审核</li>" in page and "<li>状态：已通过</li>" in page
+    assert "<li>学时记录编号：共 3 项：11、12、13</li>" in page
+    assert '<li>来源记录编号：共 2 项：<span class="mono">r-1、r-2</span></li>' in page
+    assert "<li>管理层级：二级</li>" in page and "<li>科目类别：—</li>" in page
+    assert "<li>须修改密码：否</li>" in page
+    assert "<li><code>odd_key</code>：1</li>" in page
+    assert '<li>账号：<span class="mono">city_l3</span></li>' in page  # a login stays a code, marked as one
+    assert "<li>角色：审核人员</li>" in page and "<li>时间：2026-12-03 10:32</li>" in page
+    assert "auth.logged_in" not in page  # the area filter kept only 学时申报's events
+
+
+def test_r21_the_audit_filter_offers_areas_by_name_and_finds_an_actor_by_name(client, make_staff):
+    liandu_l1, _ = _acts(make_staff)
+    liandu_l1.first_name = "莲都审核员甲"
+    liandu_l1.save()
+    city = make_staff("reviewer", level=3, username="city_l3")
+
+    status, page = _seen(client, city, actor="审核员甲", area="登录")
+    assert status == 200 and "liandu_l1" in page and "qingtian_l1" not in page
+    assert '<option value="登录" selected>登录</option>' in page
+
+    status, page = _seen(client, city, area="no-such-area")
+    assert status == 400 and "类别：请从列表中选择类别" in page
+
+
+def test_every_audited_object_type_and_area_in_the_code_has_a_chinese_name():
+    """Issue 12: the audit page names what was acted on (学时记录, 高研班项目), never "对象 ledger_entry".
+    Every literal object_type and action prefix the services record is named, so a new one cannot
+    reach the page as a code."""
+    import re
+    from pathlib import Path
+
+    from cehours.web.templatetags import cehours_tags
+
+    source = "\n".join(p.read_text() for p in Path(cehours_tags.__file__).parents[2].rglob("*.py"))
+    types = set(re.findall(r'object_type="([a-z_]+)"', source))
+    areas = {a.split(".")[0] for a in re.findall(r'\baction=f?"([a-z_]+)\.', source)}
+    assert types and areas
+    assert types - set(cehours_tags._OBJECT_TYPES) == set()
+    assert areas - set(cehours_tags._AUDIT_AREAS) == set()

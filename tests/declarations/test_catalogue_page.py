@@ -73,3 +73,36 @@ def test_r8_only_industry_authorities_edit_catalogues(client, make_staff):
 
     assert client.get("/catalogue/").status_code == 403
     assert client.post("/catalogue/", PAPER).status_code == 403
+
+
+def test_r8_a_line_is_changed_from_its_own_link_without_retyping_its_code(client, make_staff):
+    """Issue 12: 修改 beside a line opens the form filled from it; changing one figure saves a new
+    version of that line. Another industry's line cannot be opened that way."""
+    authority = make_staff("industry_authority", series="health")
+    client.login(username=authority.username, password=PASSWORD)
+    client.post("/catalogue/", PAPER)
+    own = ActivityType.objects.get(series__code="health", code="paper", superseded_at__isnull=True)
+
+    page = client.get("/catalogue/").content.decode()
+    assert f'href="?edit={own.pk}#line-form">修改</a>' in page
+    form = client.get(f"/catalogue/?edit={own.pk}").content.decode()
+    assert "修改“发表论文（卫生系列）”" in form
+    assert 'name="code" value="paper"' in form and "readonly" in form
+    assert 'value="期刊封面、目录、论文首页"' in form
+
+    response = client.post("/catalogue/", {**PAPER, "hours_per_unit": "12"})
+    assert response.status_code == 302
+    current = ActivityType.objects.get(series__code="health", code="paper", superseded_at__isnull=True)
+    assert current.hours_per_unit == Decimal("12.0") and current.pk != own.pk
+
+    default = ActivityType.objects.filter(series__isnull=True, superseded_at__isnull=True).order_by("code").first()
+    assert default is not None
+    filled = client.get(f"/catalogue/?edit={default.pk}").content.decode()
+    assert f"按默认值“{default.name}”设定本行业条目" in filled and f'value="{default.code}"' in filled
+
+    other = make_staff("industry_authority", series="education")
+    client.logout()
+    client.login(username=other.username, password=PASSWORD)
+    foreign = client.get(f"/catalogue/?edit={current.pk}").content.decode()
+    assert "发表论文（卫生系列）" not in foreign.split('id="line-form"')[1]
+    assert client.get("/catalogue/?edit=abc").status_code == 200

@@ -118,7 +118,7 @@ def test_r16_2_bad_input_gets_chinese_messages_naming_each_field_and_status_400(
     page = _text(response)
     assert "学习形式：学习形式不在您所在行业的目录中" in page
     assert "名称：请填写名称" in page
-    assert "开始日期：日期格式应为 YYYY-MM-DD" in page
+    assert "开始日期：日期格式应为“年-月-日”，如 2025-03-01" in page
     assert "数量（天数、篇数、学分等）：数量应为数字" in page
     assert not Declaration.objects.exists()
 

@@ -554,7 +554,7 @@ def test_people_roster_dry_run_import_reimport_and_change(hr, city, make_person,
     assert "unit_credit_code：找不到单位" in lines[1]
     assert "name：与平台登记的姓名不一致；更名须经单位确认，未导入" in lines[2]
     assert "county_code：须为丽水市的县（市、区）代码，或提供所在单位" in lines[3]
-    assert "title_obtained_on：应为 YYYY-MM-DD 格式的日期" in lines[4]
+    assert "title_obtained_on：应为“年-月-日”格式的日期，如 2025-03-01" in lines[4]
     assert registered.id_number not in "\n".join(lines)  # ID numbers are shown masked
     assert lines[-1] == "试运行：共 8 行，可导入 3 行，有问题 5 行；未写入任何数据"
     assert Person.objects.count() == people_before

@@ -288,6 +288,66 @@ def test_readers_with_valid_keys_are_never_refused_while_writers_write(site):
             site.remember("serve-a", records)
 
 
+# A signed-in session for an HR administrator of its own (a password change revokes the account's
+# API tokens, and serve-auditor's is read by the next test), made in the app as the sign-in and TOTP pages
+# would leave it (the password changed by its holder, a confirmed device shown), printed as its key.
+SESSION_SCRIPT = """
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from cehours.access.services import password_set
+user = get_user_model().objects.get(username="serve-clerk")
+password_set(user=user, raw="Serve-pages-2026-changed", by=user)
+device = TOTPDevice.objects.create(user=user, name="并发测试", confirmed=True)
+session = SessionStore()
+session[SESSION_KEY], session[BACKEND_SESSION_KEY] = str(user.pk), "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY], session[DEVICE_ID_SESSION_KEY] = user.get_session_auth_hash(), device.persistent_id
+session.create()
+print(session.session_key)
+"""
+PAGES = {  # page → what its reader sees on it
+    "/": "待办事项",
+    "/review/held/": "暂缓登记的记录",
+    "/people/unplaced/": "待确认人员",
+    "/overview/": "学时汇总",
+    "/audit/": "审计日志",
+    "/exchange/": "导入学时或名册",
+}
+
+
+def page(port: int, path: str, session: str) -> Answer:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Cookie": f"sessionid={session}", "Accept": "text/html"})
+        response = connection.getresponse()
+        return Answer(response.status, response.getheader("Content-Type", ""), response.read().decode())
+    finally:
+        connection.close()
+
+
+def test_the_pages_a_clerk_opens_answer_from_every_worker_at_once(site):
+    """Issue 12's pages under gunicorn: the landing counts, the held-record queue, the people without
+    a unit, the overview and the grouped audit trail, each opened by several clients at the same
+    moment (spread over the forked workers) while a connected system sends a batch. Every answer is
+    the page itself, with what its reader expects to see — no 5xx, no sign-in page, no Traceback."""
+    clerk = site.database.run("create-staff", "serve-clerk", "--role", "hr_admin", "--password", STAFF_PASSWORD)
+    assert clerk.returncode == 0, clerk.stderr
+    session = last_line(site.database.run("shell", "-c", SESSION_SCRIPT))
+    records = records_for("pages", new_people(20), 20)
+    site.remember("serve-b", records)
+    jobs = [site.batch("serve-b", records)]
+    jobs += [lambda path=path: page(site.port, path, session) for path in PAGES for _ in range(3)]
+    answers = at_once(jobs)
+
+    assert answers[0].status == 200, answers[0].describe()
+    for path, answer in zip([p for p in PAGES for _ in range(3)], answers[1:], strict=True):
+        assert answer.status == 200 and answer.content_type.startswith("text/html"), (path, answer.describe())
+        assert PAGES[path] in str(answer.body), (path, str(answer.body)[:500])
+    log = site.server.log()
+    assert "Traceback" not in log, log
+
+
 def test_totals_ledger_and_audit_trail_agree_after_the_load(site):
     if not site.sent:  # run on its own: give it something to check
         records = records_for("alone", new_people(10), 20)

@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from cehours.declarations.seminars import seminar_decide, seminar_file
 from cehours.declarations.spotchecks import spot_check_draw
 
 from ..declarations.conftest import cast, quick_accounts_and_private_media  # noqa: F401 - shared fixtures
@@ -76,6 +77,18 @@ CHECKS = """() => {
     if (!(right || below || same_cell || label.contains(control)))
       problems.push(`标签“${label.innerText}”不在其输入项旁`);
   }
+  // On a phone every link, button and field of the page can be reached without scrolling sideways:
+  // lists become cards (site.js) rather than tables whose last column is off-screen.
+  const reachable = "main a[href], main button, main input:not([type=hidden]), main select, main textarea";
+  for (const el of document.querySelectorAll(reachable)) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (r.right > window.innerWidth + 1 || r.left < -1)
+    {
+      const name = (el.innerText || el.getAttribute("aria-label") || el.name || "").trim().slice(0, 20);
+      problems.push(`“${name}”在屏幕之外，须横向滚动才能点到`);
+    }
+  }
   return problems;
 }"""
 
@@ -90,6 +103,11 @@ def world(cast, make_staff, make_person, add_hours, settings):  # noqa: F811
         by=cast["county_l2"], rate=Decimal("1"), minimum_per_reviewer=1,
         decided_from=today() - timedelta(days=1), decided_to=today() + timedelta(days=1),
     )  # fmt: skip
+    seminar_file(
+        by=cast["provider"], name="基层急诊急救高级研修班", organiser="丽水市卫生健康委员会", level="municipal",
+        series=nurse.unit.series, year=today().year, start_on=today().replace(month=1, day=5),
+        end_on=today().replace(month=1, day=7),
+    )  # fmt: skip
     users = {}
     for role, who in ROLES.items():
         if isinstance(who, str):
@@ -99,6 +117,13 @@ def world(cast, make_staff, make_person, add_hours, settings):  # noqa: F811
         user.first_name = user.first_name or f"测试{len(users) + 1}号"
         user.save()
         users[role] = user
+    approved = seminar_file(
+        by=cast["provider"], name="县域护理骨干高级研修班", organiser="丽水市卫生健康委员会", level="municipal",
+        series=nurse.unit.series, year=today().year, start_on=today().replace(month=2, day=5),
+        end_on=today().replace(month=2, day=7),
+    )  # fmt: skip
+    for approver in (users["hr_admin"], cast["health_authority"]):
+        seminar_decide(project=approved, by=approver, approve=True)  # the provider may send its attendees
     sessions = {}
     for role, user in users.items():
         client = Client()
@@ -111,11 +136,55 @@ def world(cast, make_staff, make_person, add_hours, settings):  # noqa: F811
         "reviewer_2": [f"/spot-checks/{check.pk}/"],
         "unit_staff": [f"/people/{nurse.pk}/"],
     }  # fmt: skip
-    return {"sessions": sessions, "extra": extra}
+    return {"sessions": sessions, "extra": extra, "id_number": nurse.id_number, "name": nurse.name}
 
 
 def _words(text: str) -> list[str]:
     return [w for w in re.findall(r"[A-Za-z][A-Za-z0-9_.:-]*[A-Za-z0-9]|[A-Za-z]", text) if w not in ALLOWED_WORDS]
+
+
+# A page a link leads to that is one record's own page (a person, their entries, a declaration…).
+ID_LINKS = r"""els => els.map(a => a.getAttribute("href"))
+  .filter(h => h && /^\/[a-z-]+\/(?:[a-z-]+\/)?\d+\/(?:[a-z-]+\/)?(?:\?.*)?$/.test(h))"""
+
+
+def _fill_declaration(page) -> None:
+    page.select_option("#id_activity_type", label="培训研修（专业科目，按天 6.0 学时/天）")
+    page.fill("#id_title", "急诊急救复训")
+    page.fill("#id_organiser", "丽水市中心医院")
+    page.fill("#id_start_on", today().replace(day=1).isoformat())
+    page.fill("#id_end_on", today().replace(day=2).isoformat())
+
+
+# What a role sends, and the page that answers it is checked like any other: a form returned with
+# its errors, a preview, a dry-run report, the activation codes just issued.
+SUBMISSIONS = {
+    "professional": [
+        ("/declarations/", "空白申报表提交", lambda page: page.click("button[value=save]")),
+        ("/declarations/", "计算学时", lambda page: (_fill_declaration(page), page.click("button[value=preview]"))),
+    ],
+    "reviewer_1": [("/review/?year=abc", "年度填错", None)],
+    "hr_admin": [("/exchange/", "试运行检查", lambda page: (
+        page.set_input_files("#id_file", files=[{"name": "学时.csv", "mimeType": "text/csv", "buffer": page.csv}]),
+        page.click("button[value=dry_run]")))],
+    "unit_staff": [("/roster/accounts/", "生成激活码", lambda page: (
+        page.locator("input[name=person]").first.check(), page.click("button[value=page]")))],
+}  # fmt: skip
+SERVER_SECONDS = 1.0
+
+
+# A careless file: 500 hours in one record, a formula for a title, a date that does not exist.
+IMPORT_CSV = (
+    "source_record_id,id_number,name,category,hours,title,completed_on\r\n"
+    "r1,{id},{name},professional,500,=HYPERLINK(1),2025-02-30\r\n"
+    "r2,{id},{name},professional,8,急诊急救培训,2025-03-01\r\n"
+)
+
+
+def _server_seconds(response) -> float:
+    """From the request sent to the first byte back: the server's own time on loopback."""
+    timing = response.request.timing
+    return max(0.0, (timing["responseStart"] - timing["requestStart"]) / 1000)
 
 
 def test_every_page_of_every_role_at_phone_and_desk_width(browser_factory, live_server, world):  # noqa: F811
@@ -125,11 +194,35 @@ def test_every_page_of_every_role_at_phone_and_desk_width(browser_factory, live_
     context = browser_factory()
     assert context.browser is not None
     problems: list[str] = []
+    visited: set[str] = set()
+
+    csv = IMPORT_CSV.format(id=world["id_number"], name=world["name"]).encode()
+
+    def check(page, response, where: str, width: int, refused_ok: bool = False) -> None:
+        if response is None or (response.status >= 400 and not (refused_ok and response.status == 400)):
+            problems.append(f"{where}: HTTP {response.status if response else '—'}")
+            return
+        response.finished()
+        if (seconds := _server_seconds(response)) > SERVER_SECONDS:
+            problems.append(f"{where}: 服务器用时 {seconds:.2f} 秒，超过 {SERVER_SECONDS:g} 秒")
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            return  # a proof file (PDF, image) shown as it is, not a page of ours
+        problems.extend(f"{where}: {p}" for p in page.evaluate(CHECKS))
+        english = _words(page.evaluate(VISIBLE_WORDS))
+        if english:
+            problems.append(f"{where}: 页面上有英文或代码 {sorted(set(english))[:8]}")
+        if width == WIDTHS[0]:  # axe's findings do not depend on the width; once per page is enough
+            for v in axe.run(page).response["violations"]:
+                if v["impact"] in ("serious", "critical"):
+                    targets = [n["target"] for n in v["nodes"]][:3]
+                    problems.append(f"{where}: 无障碍 {v['id']}（{v['impact']}）{len(v['nodes'])} 处 {targets}")
+
     for role, session in [("anonymous", None), *world["sessions"].items()]:
         for width in WIDTHS:
             ctx = context.browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
             ctx.set_default_timeout(10_000)
             page = ctx.new_page()
+            page.csv = csv  # the import file, for the submission that sends it
             if session is None:  # the pages before signing in
                 links = ["/login/", "/register/", "/activate/"]
             else:
@@ -137,21 +230,32 @@ def test_every_page_of_every_role_at_phone_and_desk_width(browser_factory, live_
                 page.goto(f"{live_server.url}/")
                 links = page.eval_on_selector_all("header nav a", "els => els.map(a => a.getAttribute('href'))")
             start = [] if session is None else ["/"]
-            for url in dict.fromkeys([*start, *links, *world["extra"].get(role, [])]):
+            todo = list(dict.fromkeys([*start, *links, *world["extra"].get(role, [])]))
+            kinds: set[str] = set()
+            depth = {url: 0 for url in todo}
+            while todo:
+                url = todo.pop(0)
                 response = page.goto(f"{live_server.url}{url}")
-                where = f"{role} {width}px {url}"
-                if response is None or response.status >= 400:
-                    problems.append(f"{where}: HTTP {response.status if response else '—'}")
-                    continue
-                problems += [f"{where}: {p}" for p in page.evaluate(CHECKS)]
-                english = _words(page.evaluate(VISIBLE_WORDS))
-                if english:
-                    problems.append(f"{where}: 页面上有英文或代码 {sorted(set(english))[:8]}")
-                if width == WIDTHS[0]:  # axe's findings do not depend on the width; once per page is enough
-                    found = axe.run(page).response["violations"]
-                    for v in found:
-                        if v["impact"] in ("serious", "critical"):
-                            targets = [n["target"] for n in v["nodes"]][:3]
-                            problems.append(f"{where}: 无障碍 {v['id']}（{v['impact']}）{len(v['nodes'])} 处 {targets}")
+                visited.add(f"{role} {url}")
+                check(page, response, f"{role} {width}px {url}", width)
+                if depth[url] < 2:  # and, two links deep, the first record page of each kind
+                    for link in page.eval_on_selector_all("main a[href]", ID_LINKS):
+                        kind = re.sub(r"\d+", "N", link.split("?")[0])
+                        if kind not in kinds and link not in depth:
+                            kinds.add(kind)
+                            depth[link] = depth[url] + 1
+                            todo.append(link)
+            for url, what, act in SUBMISSIONS.get(role, []):
+                response = page.goto(f"{live_server.url}{url}")
+                if act is not None:
+                    with page.expect_navigation() as answered:
+                        act(page)
+                    response = answered.value
+                visited.add(f"{role} {what}")
+                check(page, response, f"{role} {width}px {url} {what}后", width, refused_ok=True)
             ctx.close()
     assert not problems, "\n".join(problems)
+    # The bar saw what it is meant to: record pages reached by links, and each answer to a submission.
+    for seen in ("reviewer_1 /people/", "unit_staff 生成激活码", "hr_admin 试运行检查", "professional 计算学时"):
+        assert any(v.startswith(seen) for v in visited), (seen, sorted(visited))
+    assert any(re.match(r"reviewer_1 /people/\d+/entries/", v) for v in visited), sorted(visited)

@@ -445,7 +445,7 @@ def import_people(*, rows, user, dry_run: bool, progress: Callable[[int], None] 
             try:
                 obtained = date.fromisoformat(values["title_obtained_on"][:10])
             except ValueError:
-                errors.append("title_obtained_on：应为 YYYY-MM-DD 格式的日期")
+                errors.append("title_obtained_on：应为“年-月-日”格式的日期，如 2025-03-01")
         masked = mask_id_number(id_number) if id_number else values.get("id_number", "")
         person = Person.objects.filter(id_number_hash=id_number_hash(id_number)).first() if id_number else None
         if person is not None and person.name != name:

@@ -131,7 +131,7 @@ def _date(raw: Mapping, name: str, label: str, problems: list[Problem], today: d
             raise ValueError
         parsed = date.fromisoformat(value)
     except ValueError:
-        problems.append(Problem(name, ErrorCode.INVALID, f"{name}：{label}应为 YYYY-MM-DD 格式的日期"))
+        problems.append(Problem(name, ErrorCode.INVALID, f"{name}：{label}应为“年-月-日”格式的日期，如 2025-03-01"))
         return None
     if parsed > today:
         problems.append(Problem(name, ErrorCode.OUT_OF_RANGE, f"{name}：{label}不能晚于今天"))

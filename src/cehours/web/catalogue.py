@@ -59,7 +59,12 @@ class ActivityForm(forms.Form):
 @allowed(Action.EDIT_CATALOGUE)
 def catalogue(request: HttpRequest) -> HttpResponse:
     series = authority_series(request.user)
-    form = ActivityForm(request.POST or None, series_choices=series, initial={"active": True})
+    editing = None if request.method == "POST" else _line_to_edit(request.GET.get("edit"), series)
+    initial = _initial_from(editing, series) if editing else {"active": True}
+    form = ActivityForm(request.POST or None, series_choices=series, initial=initial)
+    if editing is not None and editing.series is not None:
+        # Changing a line keeps its code (a new code is a new line: 改为新增条目).
+        form.fields["code"].widget.attrs["readonly"] = True
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -75,5 +80,27 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     current = ActivityType.objects.filter(superseded_at__isnull=True)
     own = current.filter(series__in=series).select_related("series").order_by("series", "code")
     defaults = current.filter(series__isnull=True).order_by("code")
-    context = {"form": form, "own": own, "defaults": defaults, "zero": Decimal(0)}
+    context = {"form": form, "own": own, "defaults": defaults, "zero": Decimal(0), "editing": editing}
+    context["may_override"] = bool(series)
     return render(request, "web/catalogue.html", context, status=status)
+
+
+def _line_to_edit(pk: str | None, series) -> ActivityType | None:
+    """The current line behind a row's 修改 link: the authority's own or a platform default (which
+    the form then overrides for the authority's series). Anything else — another industry's line, a
+    superseded version, a number that is not one — opens the empty form, as if no line were asked."""
+    if not pk or not pk.isdigit():
+        return None
+    line = ActivityType.objects.filter(pk=int(pk), superseded_at__isnull=True).select_related("series").first()
+    if line is None or (line.series is not None and line.series not in series):
+        return None
+    return line
+
+
+def _initial_from(line: ActivityType, series) -> dict:
+    """The form filled from a line, so changing one figure does not mean retyping its code and the rest."""
+    fields = ("code", "name", "category", "formula", "hours_per_unit", "unit_label", "per_item_cap",
+              "per_year_cap", "evidence_hint", "active")  # fmt: skip
+    initial = {f: getattr(line, f) for f in fields}
+    initial["series"] = (line.series or series[0]).code if (line.series or series) else ""
+    return initial

@@ -14,7 +14,7 @@ from cehours.rules.identifiers import InvalidIdentifier, normalize_id_number
 
 MIN_YEAR, MAX_YEAR, MAX_SPAN = 1990, 2100, 30
 ID_SHAPE = re.compile(r"^[0-9]{17}[0-9Xx]$")
-DATE_ERRORS = {"required": "请填写日期", "invalid": "日期格式应为 YYYY-MM-DD"}
+DATE_ERRORS = {"required": "请填写日期", "invalid": "日期格式应为“年-月-日”，如 2025-03-01"}
 
 
 def refused(request, exc, labels: dict[str, str]) -> None:

@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -217,12 +218,20 @@ def activation_codes(request: HttpRequest) -> HttpResponse:
     except FieldError as exc:
         messages.error(request, f"人员：{exc.message}")
         return redirect("web:roster-accounts")
+    address = _activation_address(request)
     if request.POST.get("format") == "xlsx":
-        return _codes_xlsx(issued)
-    return render(request, "web/activation_codes.html", {"issued": issued})
+        return _codes_xlsx(issued, address)
+    return render(request, "web/activation_codes.html", {"issued": issued, "address": address})
 
 
-def _codes_xlsx(issued) -> HttpResponse:
+def _activation_address(request: HttpRequest) -> str:
+    """The full address of 开通账号 to print beside a code: the configured public address, or the one
+    this request came in by; a bare "/activate/" means nothing on paper."""
+    base = settings.CEHOURS_PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
+    return f"{base}{reverse('web:activate')}"
+
+
+def _codes_xlsx(issued, address: str) -> HttpResponse:
     from openpyxl import Workbook
 
     from cehours.integration.tables import neutralise
@@ -234,7 +243,7 @@ def _codes_xlsx(issued) -> HttpResponse:
         local = timezone.localtime(expires).strftime("%Y-%m-%d %H:%M")
         unit = person.unit.name if person.unit else ""
         # Names and unit names are typed by people: never a formula in the file (integration/tables.py).
-        sheet.append([neutralise(person.name), person.id_number_masked, neutralise(unit), code, local, "/activate/"])
+        sheet.append([neutralise(person.name), person.id_number_masked, neutralise(unit), code, local, address])
     out = io.BytesIO()
     book.save(out)
     response = HttpResponse(
