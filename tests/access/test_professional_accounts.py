@@ -230,6 +230,32 @@ def test_only_the_persons_unit_issues_codes_and_the_xlsx_is_formula_safe(city, m
     assert "=HYPERLINK(1)" not in outsider.get("/roster/accounts/").content.decode()
 
 
+def test_a_password_set_by_code_closes_what_the_old_one_opened_and_never_reopens_a_disabled_account(
+    city, make_person, unit_staff, make_staff
+):
+    """忘记密码 by a unit's code is a password change like any other: the old password's personal
+    API tokens are revoked. An account the system administrator stopped stays stopped: the unit's
+    code is refused, says why, and stays unused (三权分立)."""
+    from cehours.access.models import ApiToken
+    from cehours.access.services import account_set_active, token_issue
+
+    nurse = make_person(unit="hospital", with_login=True)
+    token_issue(user=nurse.user)
+    ((_, code, _),) = activation_codes_issue(by=unit_staff["hospital"], people=[nurse])
+    activation_use(id_number=nurse.id_number, code=code, password="Another-2026-ok")
+    assert not ApiToken.objects.filter(user=nurse.user, revoked_at__isnull=True).exists()
+
+    account_set_active(user=nurse.user, by=make_staff("system_admin"), active=False, reason="离职")
+    ((_, again, _),) = activation_codes_issue(by=unit_staff["hospital"], people=[nurse])
+    answer = Client().post(
+        "/activate/", {"id_number": nurse.id_number, "code": again, "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert answer.status_code == 400 and "激活码：该账号已被系统管理员停用" in answer.content.decode()
+    nurse.user.refresh_from_db()
+    assert not nurse.user.is_active
+    assert ActivationCode.objects.filter(person=nurse, used_at__isnull=True, revoked_at__isnull=True).count() == 1
+
+
 def test_failed_activations_count_against_the_lookup_limit(city, make_person, settings):
     settings.LOOKUP_MISSES_PER_HOUR = 3
     nurse = make_person(unit="hospital")

@@ -87,7 +87,7 @@ def test_r21_an_events_details_read_as_named_lines_not_a_python_dictionary(clien
     assert "<li>状态：待审核</li>" in page and "<li>状态：已通过</li>" in page
     assert "<li>学时记录编号：共 3 项：11、12、13</li>" in page
     assert '<li>来源记录编号：共 2 项：<span class="mono">r-1、r-2</span></li>' in page
-    assert "<li>管理层级：二级</li>" in page and "<li>科目类别：—</li>" in page
+    assert "<li>级别：二级</li>" in page and "<li>科目类别：—</li>" in page
     assert "<li>须修改密码：否</li>" in page
     assert "<li><code>odd_key</code>：1</li>" in page
     assert '<li>账号：<span class="mono">city_l3</span></li>' in page  # a login stays a code, marked as one
@@ -95,7 +95,9 @@ def test_r21_an_events_details_read_as_named_lines_not_a_python_dictionary(clien
     assert "auth.logged_in" not in page  # the area filter kept only 学时申报's events
 
 
-def test_r21_the_audit_filter_offers_areas_by_name_and_finds_an_actor_by_name(client, make_staff):
+def test_r21_the_audit_filter_offers_areas_by_name_and_finds_an_actor_by_name(client, make_staff, make_person):
+    from cehours.audit.services import audit_record
+
     liandu_l1, _ = _acts(make_staff)
     liandu_l1.first_name = "莲都审核员甲"
     liandu_l1.save()
@@ -104,6 +106,11 @@ def test_r21_the_audit_filter_offers_areas_by_name_and_finds_an_actor_by_name(cl
     status, page = _seen(client, city, actor="审核员甲", area="登录")
     assert status == 200 and "liandu_l1" in page and "qingtian_l1" not in page
     assert '<option value="登录" selected>登录</option>' in page
+
+    nurse = make_person(name="莲都护士乙", unit="hospital", with_login=True)
+    audit_record(actor=nurse.user, action="auth.logged_in", object_type="user", object_id=nurse.user.pk)
+    status, page = _seen(client, city, actor="护士乙")
+    assert status == 200 and "莲都护士乙" in page and "liandu_l1" not in page
 
     status, page = _seen(client, city, area="no-such-area")
     assert status == 400 and "类别：请从列表中选择类别" in page
@@ -116,11 +123,11 @@ def test_every_audited_object_type_and_area_in_the_code_has_a_chinese_name():
     import re
     from pathlib import Path
 
-    from cehours.web.templatetags import cehours_tags
+    from cehours.web import audit_labels
 
-    source = "\n".join(p.read_text() for p in Path(cehours_tags.__file__).parents[2].rglob("*.py"))
+    source = "\n".join(p.read_text() for p in Path(audit_labels.__file__).parents[1].rglob("*.py"))
     types = set(re.findall(r'object_type="([a-z_]+)"', source))
     areas = {a.split(".")[0] for a in re.findall(r'\baction=f?"([a-z_]+)\.', source)}
     assert types and areas
-    assert types - set(cehours_tags._OBJECT_TYPES) == set()
-    assert areas - set(cehours_tags._AUDIT_AREAS) == set()
+    assert types - set(audit_labels._OBJECT_TYPES) == set()
+    assert areas - set(audit_labels._AUDIT_AREAS) == set()

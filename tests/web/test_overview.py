@@ -85,3 +85,36 @@ def test_r11_r19_the_year_in_progress_counts_people_not_yet_there_not_as_failed(
     assert "不合格" not in page and "未合格 1 人" not in page
     # A year that is over is judged: neither has hours in it.
     assert "共 2 人，合格 0 人，未合格 2 人。" in client.get("/overview/", {"year": year - 1}).content.decode()
+
+
+def test_r12d_r19_the_overview_judges_each_person_by_their_own_series_rules(
+    client, make_person, make_staff, add_hours
+):
+    """A series with a rule of its own (here health: 20 public hours) is judged by it in the overview
+    as on the person's own page: the same hours qualify a teacher and not a nurse."""
+    from datetime import date
+
+    from cehours.ledger.rule_admin import rule_version_add
+    from cehours.people.models import Series
+
+    nurse = make_person(unit="hospital", name="卫生系列护士")
+    teacher = make_person(unit="school", name="教育系列教师")
+    for person in (nurse, teacher):
+        add_hours(person, 2025, general_public="10", industry_public="8", professional="72")
+    rule_version_add(
+        by=make_staff("reviewer", level=3), code="丽卫〔2025〕1号", issuing_level="city",
+        effective_from=date(2025, 1, 1), values={"annual_public": "20"}, series=Series.objects.get(code="health"),
+    )  # fmt: skip
+    hr = make_staff("hr_admin")
+    client.login(username=hr.username, password=PASSWORD)
+
+    page = client.get("/overview/", {"year": 2025}).content.decode()
+    exported = client.get("/overview/", {"year": 2025, "format": "csv"}).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(exported)))
+
+    assert "共 2 人，合格 1 人，未合格 1 人。" in page
+    assert "以下系列另有规定，按其规定判断：卫生：总学时不少于 90，专业科目不少于 60，公需科目不少于 20。" in page
+    verdicts = {r["姓名"]: r["是否合格"] for r in rows}
+    assert verdicts == {"卫生系列护士": "不合格", "教育系列教师": "合格"}
+    person_page = client.get(f"/people/{nurse.pk}/").content.decode()
+    assert "不合格" in person_page  # the person's own page agrees

@@ -31,7 +31,7 @@ from cehours.rules.identifiers import InvalidIdentifier, normalize_credit_code, 
 
 from .models import ActivationCode, Grant, ProfessionalAccount, Role
 from .policy import Action, PolicyDenied, require, restrict
-from .services import password_check
+from .services import password_check, password_set
 
 MOBILE_SHAPE = re.compile(r"^1[3-9][0-9]{9}$")
 # Letters and digits that cannot be misread for each other when read aloud or copied from paper.
@@ -335,9 +335,13 @@ def activation_use(*, id_number: str, code: str, password: str, email: str = "")
                 decided_by=found.issued_by, decided_at=now, **address,
             )  # fmt: skip
         else:
-            user.set_password(password)
-            user.is_active = True
-            user.save(update_fields=["password", "is_active"])
+            if not user.is_active:
+                # Stopped by the system administrator (account_set_active): a unit's code sets a
+                # password, it does not overrule that decision (三权分立). The code stays unused.
+                raise AccountError("code", "该账号已被系统管理员停用，激活码不能重新开通；请联系系统管理员")
+            # Through the one password door: what the old password opened (personal API tokens,
+            # other sessions) is closed, as after any change by the holder.
+            password_set(user=user, raw=password, by=user)
             if address["email_encrypted"]:  # a new address given with the code replaces the old one
                 ProfessionalAccount.objects.filter(user=user, status=ProfessionalAccount.Status.CONFIRMED).update(
                     **address

@@ -92,7 +92,10 @@ def _held_under(keys) -> dict[tuple[str, str], HeldRecord]:
     q = Q(pk__in=[])
     for system, record_ids in by_system.items():
         q |= Q(source_system=system, source_record_id__in=record_ids)
-    return {(h.source_system, h.source_record_id): h for h in HeldRecord.objects.filter(q)}
+    # ~Q(source_record_id=""): the partial unique index's own predicate, so a batch of any size is
+    # looked up through it (see ledger.selectors.source_records_registered).
+    held = HeldRecord.objects.filter(q, ~Q(source_record_id=""))
+    return {(h.source_system, h.source_record_id): h for h in held}
 
 
 def holds_answered(entries: Sequence[NewEntry], indexes: list[int]) -> dict[int, EntryOutcome]:

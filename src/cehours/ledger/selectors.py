@@ -6,7 +6,18 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import BooleanField, Case, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    F,
+    FilteredRelation,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -14,6 +25,7 @@ from cehours.people.models import Person
 from cehours.rules.compliance import YearCompliance, YearTotals, year_compliance
 from cehours.rules.eligibility import Eligibility, integrity_block_active, title_eligibility
 from cehours.rules.hours import PUBLIC_CATEGORIES, Category, to_hours
+from cehours.rules.ruleset import RuleSet
 
 from .models import HeldRecord, LedgerEntry, PersonYearTotal
 from .rulesets import rules_for_year, rules_on, stored_versions
@@ -119,8 +131,16 @@ def person_entries(person: Person, *, year: int | None = None, figure: str | Non
 
 
 def source_records_registered(*, source_system: str, source_record_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
-    """(entry id, fingerprint) by source record id, of those already registered by the system."""
-    rows = LedgerEntry.objects.filter(source_system=source_system, source_record_id__in=list(source_record_ids))
+    """(entry id, fingerprint) by source record id, of those already registered by the system.
+
+    The unique index on (source_system, source_record_id) is partial (WHERE source_record_id <> ''),
+    and PostgreSQL proves a partial index's predicate from an IN list of at most 100 items: for an
+    intake batch of 1,000 it fell back to scanning the whole ledger. Repeating the predicate lets
+    the planner use the index whatever the batch size, so a batch's cost does not grow with the
+    ledger (issue 14). A record without an id is never a duplicate of one anyway."""
+    rows = LedgerEntry.objects.filter(
+        ~Q(source_record_id=""), source_system=source_system, source_record_id__in=list(source_record_ids)
+    )
     return {
         record_id: (pk, fingerprint)
         for record_id, pk, fingerprint in rows.values_list("source_record_id", "pk", "source_fingerprint")
@@ -134,19 +154,21 @@ def compliance_overview(user, *, year: int, unit: int | None = None, only_short:
     overview — and its counts — stays one query however many people it holds.
     Returns (people queryset with gp, ip, pro, public, total, qualified; summary dict).
     """
-    rules = rules_for_year(year)
-    totals = PersonYearTotal.objects.filter(person=OuterRef("pk"), year=year)
-    zero = Value(Decimal("0.0"), output_field=DecimalField(max_digits=8, decimal_places=1))
+    versions = stored_versions()
+    rules = rules_for_year(year, versions)
+    decimal: DecimalField = DecimalField(max_digits=8, decimal_places=1)
+    zero = Value(Decimal("0.0"), output_field=decimal)
 
     def column(name: str):
-        return Coalesce(
-            Subquery(totals.values(name)[:1]), zero, output_field=DecimalField(max_digits=8, decimal_places=1)
-        )
+        # One LEFT JOIN to the person's total for the year, read once a column: correlated
+        # subqueries were repeated inside public, total and qualified, 6–9 probes a person (issue 14).
+        return Coalesce(F(f"year_total__{name}"), zero, output_field=decimal)
 
     people = Person.objects.visible_to(user).select_related("unit", "series", "county")
+    people = people.annotate(year_total=FilteredRelation("year_totals", condition=Q(year_totals__year=year)))
     if unit is not None:
         people = people.filter(unit_id=unit)
-    qualified = Q(pro__gte=rules.annual_professional, public__gte=rules.annual_public, total__gte=rules.annual_total)
+    qualified, series_rules = _qualified_by_series(year, versions, rules)
     people = (
         people.annotate(gp=column("general_public"), ip=column("industry_public"), pro=column("professional"))
         .annotate(public=F("gp") + F("ip"))
@@ -155,9 +177,32 @@ def compliance_overview(user, *, year: int, unit: int | None = None, only_short:
     )
     summary = people.aggregate(people=Count("pk"), qualified=Count("pk", filter=qualified))
     summary["short"] = summary["people"] - summary["qualified"]
+    summary["rules"], summary["series_rules"] = rules, series_rules
     if only_short:
         people = people.exclude(qualified)
     return people.order_by("unit__name", "name", "pk"), summary
+
+
+def _meets(rules) -> Q:
+    return Q(pro__gte=rules.annual_professional, public__gte=rules.annual_public, total__gte=rules.annual_total)
+
+
+def _qualified_by_series(year: int, versions, city: RuleSet) -> tuple[Q, dict[str, RuleSet]]:
+    """R11 as each person's own rules set it (R12d): a series whose versions change the annual
+    figures is judged by them, everyone else by the city's — as on the person's own page.
+    Returns the condition and the series whose standard differs, with their rules."""
+    figures = ("annual_total", "annual_professional", "annual_public")
+    own: dict[str, RuleSet] = {}
+    for series in sorted({v.series for v in versions if v.series}):
+        rules = rules_for_year(year, versions, series=series)
+        if any(getattr(rules, f) != getattr(city, f) for f in figures):
+            own[series] = rules
+    if not own:
+        return _meets(city), own
+    qualified = (Q(series_id__isnull=True) | ~Q(series_id__in=list(own))) & _meets(city)
+    for series, rules in own.items():
+        qualified |= Q(series_id=series) & _meets(rules)
+    return qualified, own
 
 
 def held_queue(user) -> QuerySet[HeldRecord]:

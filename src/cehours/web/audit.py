@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from cehours.audit.selectors import audit_events_visible_to
 
+from .audit_labels import audit_area_prefixes
 from .forms import DATE_ERRORS
-from .templatetags.cehours_tags import audit_area_prefixes
 
 
 def _area_choices() -> list[tuple[str, str]]:
@@ -56,8 +56,12 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     elif form.is_bound:
         data = form.cleaned_data
         tz = timezone.get_current_timezone()
-        if data["actor"]:  # a login name's start, or part of the person's or office's name
-            named = Q(actor_label__startswith=data["actor"]) | Q(actor__first_name__contains=data["actor"])
+        if data["actor"]:  # a login name's start, or part of the name the page shows for the actor
+            named = (
+                Q(actor_label__startswith=data["actor"])
+                | Q(actor__first_name__contains=data["actor"])  # a staff member's display name
+                | Q(actor__person__name__contains=data["actor"])  # a professional's own name
+            )
             events = events.filter(named)
         if data["area"]:
             prefixes = audit_area_prefixes()[data["area"]]

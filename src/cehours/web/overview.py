@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from cehours.access.policy import Action
 from cehours.integration.tables import write_csv
-from cehours.ledger.rulesets import rules_for_year
 from cehours.ledger.selectors import compliance_overview
+from cehours.people.models import Series
 from cehours.rules.hours import format_hours
 
 from .forms import year_field
@@ -62,7 +62,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     if data.get("format") == "csv":
         return _csv(people, year, in_progress=year >= timezone.localdate().year)
     page = Paginator(people, 100).get_page(data.get("page") or 1)
-    context = {"form": form, "year": year, "page": page, "summary": summary, "rules": rules_for_year(year)}
+    names = dict(Series.objects.filter(code__in=list(summary["series_rules"])).values_list("code", "name"))
+    own = [(names.get(code, code), rules) for code, rules in summary["series_rules"].items()]
+    context = {"form": form, "year": year, "page": page, "summary": summary, "rules": summary["rules"], "own": own}
     # A year not yet ended: who is not qualified so far reads 进行中, not 不合格 (R11 is judged on the whole year).
     context["in_progress"] = year >= timezone.localdate().year
     return render(request, "web/overview.html", context)
