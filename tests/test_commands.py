@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import closing
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -334,6 +335,40 @@ def test_rebuild_totals_repairs_drift_so_the_next_check_passes(person_with_hours
     assert _stored_professional(person_with_hours, 2025) == 72
     assert _stored_professional(person_with_hours, 2024) == 60
     assert _rebuild(check=True)[0] == 0
+
+
+def test_rebuild_totals_in_steps_finds_and_repairs_drift_in_every_step_and_nothing_else(make_person, add_hours):
+    """Issue 14: people are taken a few at a time (memory bounded at city scale). Drift in the first
+    and the last step is found — a wrong figure, a missing total, a total with no entries behind
+    it — and the repair rewrites those person-years only; the others keep their rows."""
+    from cehours.ledger.services import totals_rebuild
+
+    people = [make_person(name=f"分批{i}") for i in range(5)]
+    for person in people:
+        add_hours(person, 2025, general_public="10", industry_public="8", professional="72")
+    first, last = people[0], people[-1]
+    untouched = set(PersonYearTotal.objects.exclude(person__in=[first, last]).values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE ledger_personyeartotal SET professional = 70 WHERE person_id = %s", [first.pk])
+        cursor.execute("DELETE FROM ledger_personyeartotal WHERE person_id = %s", [last.pk])
+        cursor.execute(
+            "INSERT INTO ledger_personyeartotal (person_id, year, general_public, industry_public, professional)"
+            " VALUES (%s, 2019, 0, 0, 5)",
+            [people[2].pk],
+        )
+
+    found = totals_rebuild(fix=False, chunk=2)
+    assert {(d.person_id, d.year, d.category, d.stored, d.actual) for d in found} == {
+        (first.pk, 2025, "professional", Decimal("70.0"), Decimal("72.0")),
+        (last.pk, 2025, "general_public", Decimal("0.0"), Decimal("10.0")),
+        (last.pk, 2025, "industry_public", Decimal("0.0"), Decimal("8.0")),
+        (last.pk, 2025, "professional", Decimal("0.0"), Decimal("72.0")),
+        (people[2].pk, 2019, "professional", Decimal("5.0"), Decimal("0.0")),
+    }
+    assert totals_rebuild(fix=True, chunk=2) == found
+    assert totals_rebuild(fix=False, chunk=2) == [] and totals_rebuild(fix=False) == []
+    assert untouched <= set(PersonYearTotal.objects.values_list("pk", flat=True))
+    assert not PersonYearTotal.objects.filter(year=2019).exists()
 
 
 def test_console_rebuild_totals_check_exit_status_follows_drift(demo_cli):

@@ -522,33 +522,67 @@ class TotalsDrift:
     actual: Decimal
 
 
-def totals_rebuild(*, by=None, fix: bool = True) -> list[TotalsDrift]:
-    """Recompute every person-year total from the entries; report (and by default repair) drift."""
-    actual: dict[tuple[int, int], dict[str, Decimal]] = {}
-    sums = LedgerEntry.objects.values("person_id", "year", "category").annotate(total=Sum("hours")).order_by()
-    for row in sums.iterator(chunk_size=5000):
-        key = (row["person_id"], row["year"])
-        actual.setdefault(key, {c.value: Decimal("0.0") for c in Category})[row["category"]] = to_hours(row["total"])
-    stored: dict[tuple[int, int], dict[str, Decimal]] = {}
-    for total in PersonYearTotal.objects.all().iterator(chunk_size=5000):
-        stored[(total.person_id, total.year)] = {c.value: to_hours(getattr(total, c.value)) for c in Category}
+REBUILD_CHUNK = 2000  # people a step (≈ 12,000 person-years, ≈ 18 MB): a city's million are never held at once
 
-    zero = {c.value: Decimal("0.0") for c in Category}
+
+def totals_rebuild(*, by=None, fix: bool = True, chunk: int = REBUILD_CHUNK) -> list[TotalsDrift]:
+    """Recompute every person-year total from the entries; report (and by default repair) drift.
+
+    People are taken `chunk` at a time, by id: at city scale (issue 14) holding every person-year
+    twice took 1.6 GB. A repair rewrites only the drifted person-years, each step in its own
+    transaction with the step's stored totals locked, so an intake updating one of them waits for
+    the step instead of being overwritten by figures summed before it committed."""
     drift: list[TotalsDrift] = []
-    for key in sorted(set(actual) | set(stored)):
-        have, want = stored.get(key, zero), actual.get(key, zero)
-        drift.extend(TotalsDrift(*key, c, have[c], want[c]) for c in want if have[c] != want[c])
-    if fix and drift:
+    person_years = 0
+    after = 0
+    while True:
+        upper = list(Person.objects.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:chunk])
+        if not upper:
+            break
+        people = Q(person_id__gt=after, person_id__lte=upper[-1])
         with transaction.atomic():
-            PersonYearTotal.objects.all().delete()
-            PersonYearTotal.objects.bulk_create(
-                [PersonYearTotal(person_id=p, year=y, **figures) for (p, y), figures in actual.items()],
-                batch_size=2000,
-            )
-            audit_record(
-                actor=by,
-                action="ledger.totals_rebuilt",
-                object_type="person_year_total",
-                after={"drifted_figures": len(drift), "person_years": len(actual)},
-            )
+            found, years = _totals_step(people, fix=fix)
+        drift += found
+        person_years += years
+        after = upper[-1]
+    if fix and drift:
+        audit_record(
+            actor=by,
+            action="ledger.totals_rebuilt",
+            object_type="person_year_total",
+            after={"drifted_figures": len(drift), "person_years": person_years},
+        )
     return drift
+
+
+def _totals_step(people: Q, *, fix: bool) -> tuple[list[TotalsDrift], int]:
+    """One step of totals_rebuild: the drift among these people, repaired if `fix`; and how many
+    person-years the entries give them."""
+    zero = {c.value: Decimal("0.0") for c in Category}
+    columns = [c.value for c in Category]
+    totals = PersonYearTotal.objects.filter(people)
+    rows = (totals.select_for_update() if fix else totals).values_list("pk", "person_id", "year", *columns)
+    stored = {
+        (person, year): (pk, dict(zip(columns, (to_hours(v) for v in figures), strict=True)))
+        for pk, person, year, *figures in rows.iterator(chunk_size=2000)
+    }
+    actual: dict[tuple[int, int], dict[str, Decimal]] = {}
+    sums = LedgerEntry.objects.filter(people).values("person_id", "year", "category").annotate(total=Sum("hours"))
+    for row in sums.order_by().iterator(chunk_size=2000):
+        key = (row["person_id"], row["year"])
+        actual.setdefault(key, dict(zero))[row["category"]] = to_hours(row["total"])
+    drift: list[TotalsDrift] = []
+    drifted: set[tuple[int, int]] = set()
+    for key in sorted(set(actual) | set(stored)):
+        have, want = stored.get(key, (None, zero))[1], actual.get(key, zero)
+        wrong = [TotalsDrift(key[0], key[1], c, have[c], want[c]) for c in want if have[c] != want[c]]
+        if wrong:
+            drift += wrong
+            drifted.add(key)
+    if fix and drifted:
+        PersonYearTotal.objects.filter(pk__in=[stored[k][0] for k in drifted if k in stored]).delete()
+        PersonYearTotal.objects.bulk_create(
+            [PersonYearTotal(person_id=k[0], year=k[1], **actual[k]) for k in sorted(drifted) if k in actual],
+            batch_size=2000,
+        )
+    return drift, len(actual)
