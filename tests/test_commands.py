@@ -366,6 +366,9 @@ def test_rebuild_totals_in_steps_finds_and_repairs_drift_in_every_step_and_nothi
         (people[2].pk, 2019, "professional", Decimal("5.0"), Decimal("0.0")),
     }
     assert totals_rebuild(fix=True, chunk=2) == found
+    repairs = AuditEvent.objects.filter(action="ledger.totals_rebuilt").order_by("seq")
+    assert [e.after["drifted_figures"] for e in repairs] == [1, 1, 3]  # the steps holding drift, each audited
+    assert repairs[0].after["person_ids"] == [first.pk, people[1].pk]
     assert totals_rebuild(fix=False, chunk=2) == [] and totals_rebuild(fix=False) == []
     assert untouched <= set(PersonYearTotal.objects.values_list("pk", flat=True))
     assert not PersonYearTotal.objects.filter(year=2019).exists()

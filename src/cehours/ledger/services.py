@@ -531,9 +531,9 @@ def totals_rebuild(*, by=None, fix: bool = True, chunk: int = REBUILD_CHUNK) -> 
     People are taken `chunk` at a time, by id: at city scale (issue 14) holding every person-year
     twice took 1.6 GB. A repair rewrites only the drifted person-years, each step in its own
     transaction with the step's stored totals locked, so an intake updating one of them waits for
-    the step instead of being overwritten by figures summed before it committed."""
+    the step instead of being overwritten by figures summed before it committed; each repaired
+    step is audited in that transaction, so a repair cut short leaves a trail of what it did."""
     drift: list[TotalsDrift] = []
-    person_years = 0
     after = 0
     while True:
         upper = list(Person.objects.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:chunk])
@@ -542,16 +542,15 @@ def totals_rebuild(*, by=None, fix: bool = True, chunk: int = REBUILD_CHUNK) -> 
         people = Q(person_id__gt=after, person_id__lte=upper[-1])
         with transaction.atomic():
             found, years = _totals_step(people, fix=fix)
+            if fix and found:  # each repaired step is recorded in its own transaction
+                audit_record(
+                    actor=by,
+                    action="ledger.totals_rebuilt",
+                    object_type="person_year_total",
+                    after={"drifted_figures": len(found), "person_years": years, "person_ids": [upper[0], upper[-1]]},
+                )
         drift += found
-        person_years += years
         after = upper[-1]
-    if fix and drift:
-        audit_record(
-            actor=by,
-            action="ledger.totals_rebuilt",
-            object_type="person_year_total",
-            after={"drifted_figures": len(drift), "person_years": person_years},
-        )
     return drift
 
 
