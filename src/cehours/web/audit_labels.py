@@ -4,6 +4,7 @@ a category named as the other pages name them. The codes themselves stay in the 
 
 from __future__ import annotations
 
+import functools
 import re
 
 from cehours.rules.hours import CATEGORY_LABELS
@@ -88,7 +89,18 @@ _CODE_LIKE = re.compile(r"^[\x00-\x7f]*[A-Za-z][\x00-\x7f]*$")
 
 def _code_names(key: str, object_type: str, value=None) -> dict:
     """The names of the codes a field holds (a role, a category, a status), as the pages name them."""
-    from cehours.access.models import Role, level_name
+    if key == "level" and isinstance(value, int):  # a grant's level: 一级 / 二级 / 三级
+        from cehours.access.models import level_name
+
+        return {value: level_name(value)}
+    return _names_of(key, object_type)
+
+
+@functools.cache
+def _names_of(key: str, object_type: str) -> dict:
+    """_code_names for a field of an object type, built once a process: the audit page asks for
+    every field of every event it lists."""
+    from cehours.access.models import Role
     from cehours.declarations.models import AttendeeList, SeminarProject
     from cehours.ledger.models import HeldRecord, HoldReason, Source
     from cehours.rules.review import STATE_LABELS
@@ -101,8 +113,6 @@ def _code_names(key: str, object_type: str, value=None) -> dict:
         return dict(Source.choices)
     if key == "reasons":  # why records were held (R11's exceptions to the ledger's door)
         return dict(HoldReason.choices)
-    if key == "level" and isinstance(value, int):
-        return {value: level_name(value)}
     if key == "level":  # a seminar's: 国家级 / 省级 / 市级
         return dict(SeminarProject._meta.get_field("level").choices or ())
     if key == "status":

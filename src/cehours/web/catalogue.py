@@ -102,5 +102,6 @@ def _initial_from(line: ActivityType, series) -> dict:
     fields = ("code", "name", "category", "formula", "hours_per_unit", "unit_label", "per_item_cap",
               "per_year_cap", "evidence_hint", "active")  # fmt: skip
     initial = {f: getattr(line, f) for f in fields}
-    initial["series"] = (line.series or series[0]).code if (line.series or series) else ""
+    owner = line.series or (series[0] if series else None)  # a default: the authority's first series
+    initial["series"] = owner.code if owner else ""
     return initial
