@@ -69,3 +69,20 @@ def test_the_page_benchmark_opens_every_page_of_every_demo_account_and_takes_the
         assert sorted(p.name for p in shots.iterdir()) == [
             "me-phone.png", "reviewer-landing-phone.png", "unit-staff-landing-phone.png"
         ]
+
+
+@pytest.mark.slow
+def test_the_city_benchmark_builds_a_small_city_and_measures_every_path(tmp_path):
+    figures = _bench(
+        "city.py", "--people", "300", "--years", "2", "--entries", "5", "--runs", "1", "--verdicts", "1200",
+        "--http-seconds", "0.5", tmp_path=tmp_path,
+    )  # fmt: skip
+    assert figures["build"]["people"] == 300
+    assert figures["build"]["entries"] == 300 * 2 * 5
+    assert figures["rebuild_check"]["exit"] == 0  # the totals the bench built agree with the entries
+    for name in ("export_county_csv", "export_county_xlsx", "export_city_csv"):
+        assert figures[name]["seconds"] is not None and figures[name]["rows"] > 0, figures[name]
+    assert figures["export_city_csv"]["rows"] >= figures["export_county_csv"]["rows"]
+    assert figures["export_county_xlsx"]["rows"] == figures["export_county_csv"]["rows"]
+    timed = ["compliance_p95_s", "overview_page1_s", "overview_csv_s", "eligibility_bulk_s", "eligibility_api_s"]
+    assert all(figures[name][0] > 0 for name in timed), figures

@@ -40,6 +40,7 @@ DOCUMENTED_OPERATIONS = {
     "GET /api/v1/people/{id_number}/compliance",
     "GET /api/v1/people/{id_number}/eligibility",
     "GET /api/v1/people/{id_number}/entries",
+    "POST /api/v1/eligibility/batch",
 }
 CONFORMANCE_CHECKS = [
     not_a_server_error,

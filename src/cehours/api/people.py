@@ -10,9 +10,10 @@ from cehours.people.models import Person
 from cehours.people.selectors import person_by_id_number, person_eligibility_basis
 from cehours.privacy.models import ReadAction
 from cehours.privacy.services import LookupLimited, record_lookup, refuse_if_over_limit
+from cehours.rules.eligibility import Eligibility
 from cehours.rules.hours import format_hours
 from cehours.rules.identifiers import InvalidIdentifier
-from cehours.rules.titles import EligibilityBasisError, TitleLevel
+from cehours.rules.titles import EligibilityBasis, EligibilityBasisError, TitleLevel, since_year_problem
 
 from .errors import ApiInputError, ErrorCode
 from .schemas import ComplianceOut, EligibilityOut, EntryOut, ErrorOut, year_out
@@ -44,7 +45,7 @@ def _person(request, id_number: str, action: ReadAction) -> Person:
     return person
 
 
-def _person_ref(person: Person, user) -> dict:
+def person_ref(person: Person, user) -> dict:
     return {
         "name": person.name,
         "id_number": person.id_number_for(user),
@@ -73,7 +74,7 @@ def compliance(request, id_number: str, query: Query[ComplianceQuery]):
     person = _person(request, id_number, ReadAction.API_COMPLIANCE)
     rows = person_compliance(person, from_year, to_year)
     return {
-        "person": _person_ref(person, request.auth),
+        "person": person_ref(person, request.auth),
         "from_year": from_year,
         "to_year": to_year,
         "years": [year_out(row) for row in rows],
@@ -112,10 +113,9 @@ def eligibility(request, id_number: str, query: Query[EligibilityQuery]):
     in `required_years_basis` / `since_year_basis`. `verdict` is `pending` when the only conditions
     not met concern a year that has not ended (its row's `status` is `in_progress`)."""
     application_year = query.application_year or timezone.localdate().year
-    if query.since_year is not None and query.since_year > application_year:
-        raise ApiInputError("since_year", "since_year：取得现职称年份不能晚于申报年度", ErrorCode.OUT_OF_RANGE)
-    if query.since_year is not None and application_year - query.since_year > 40:
-        raise ApiInputError("since_year", "since_year：取得现职称年份不能早于申报年度40年以上", ErrorCode.OUT_OF_RANGE)
+    # Checked before the lookup, so a slip costs the caller none of their lookups.
+    if problem := since_year_problem(application_year, query.since_year):
+        raise ApiInputError("since_year", f"since_year：{problem}", ErrorCode.OUT_OF_RANGE)
     person = _person(request, id_number, ReadAction.API_ELIGIBILITY)
     try:
         basis = person_eligibility_basis(
@@ -135,9 +135,14 @@ def eligibility(request, id_number: str, query: Query[EligibilityQuery]):
         since_year=basis.since_year,
         today=timezone.localdate(),
     )
+    return eligibility_body(person, request.auth, basis, result)
+
+
+def eligibility_body(person: Person, user, basis: EligibilityBasis, result: Eligibility) -> dict:
+    """An eligibility answer (EligibilityOut), for one lookup and for each row of a list."""
     return {
-        "person": _person_ref(person, request.auth),
-        "application_year": application_year,
+        "person": person_ref(person, user),
+        "application_year": basis.application_year,
         "level": basis.level.value if basis.level else None,
         "level_label": basis.level_label or None,
         "required_years": basis.required_years,

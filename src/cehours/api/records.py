@@ -28,7 +28,7 @@ from cehours.rules.hours import Category, format_hours
 from cehours.rules.ruleset import SeminarLevel
 
 from .auth import SYSTEM_AUTH
-from .schemas import ErrorOut
+from .schemas import ErrorOut, Out
 
 router = Router(tags=["records"], auth=SYSTEM_AUTH)
 
@@ -129,13 +129,13 @@ class BatchIn(Schema):
     )
 
 
-class RecordErrorOut(Schema):
+class RecordErrorOut(Out):
     field: str
     code: ErrorCode
     message: str
 
 
-class RecordResultOut(Schema):
+class RecordResultOut(Out):
     source_record_id: str
     status: str = Field(
         ...,
@@ -145,7 +145,7 @@ class RecordResultOut(Schema):
     errors: list[RecordErrorOut]
 
 
-class BatchOut(Schema):
+class BatchOut(Out):
     results: list[RecordResultOut]
     created: int
     duplicate: int
@@ -160,7 +160,7 @@ def batch(request, payload: BatchIn):
     return result.as_dict()
 
 
-class RecordOut(Schema):
+class RecordOut(Out):
     id: int | None = Field(..., description="学时记录编号；暂缓或不予登记的记录为 null")
     status: str = Field(
         ...,

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from cehours.access.policy import Action, can
-from cehours.people.models import Person
+from cehours.batching import chunked
 from cehours.rules.eligibility import IntegrityRecord
 from cehours.rules.review import State
 
 from .models import Declaration, Evidence, IntegrityEntry, Notice
 
 
-def integrity_records(person: Person) -> list[IntegrityRecord]:
-    return [
-        IntegrityRecord(recorded_on=row.recorded_on, lifted_on=row.lifted_on)
-        for row in IntegrityEntry.objects.filter(person=person)
-    ]
+def integrity_records_of(person_ids: Iterable[int]) -> dict[int, list[IntegrityRecord]]:
+    """R20's integrity-archive entries of many people, by person id: one query for a chunk of ids."""
+    records: dict[int, list[IntegrityRecord]] = {}
+    for chunk in chunked(person_ids):
+        rows = IntegrityEntry.objects.filter(person_id__in=chunk).values_list("person_id", "recorded_on", "lifted_on")
+        for person_id, recorded_on, lifted_on in rows:
+            records.setdefault(person_id, []).append(IntegrityRecord(recorded_on=recorded_on, lifted_on=lifted_on))
+    return records
 
 
 def declaration_visible(user, pk: int) -> Declaration | None:

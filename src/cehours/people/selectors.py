@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from cehours.access.policy import Action
+from cehours.batching import chunked
 from cehours.integration.models import ConnectedSystem
 from cehours.ledger.models import LedgerEntry
 from cehours.rules.identifiers import InvalidIdentifier, normalize_id_number
@@ -34,6 +36,18 @@ def person_by_id_number(user, id_number: str) -> Person | None:
         .filter(id_number_hash=id_number_hash(number))
         .first()
     )
+
+
+def people_by_id_numbers(user, numbers: Iterable[str]) -> dict[str, Person]:
+    """Those of these (normalised) ID numbers held by someone the user may see, by number; the rest
+    are missing, exactly as unknown numbers are. One query for a chunk of numbers."""
+    by_hash = {id_number_hash(number): number for number in numbers}
+    found: dict[str, Person] = {}
+    for chunk in chunked(by_hash):
+        people = Person.objects.visible_to(user).select_related("unit", "series", "county")
+        for person in people.filter(id_number_hash__in=chunk):
+            found[by_hash[person.id_number_hash]] = person
+    return found
 
 
 def person_visible(user, pk: int) -> Person | None:
@@ -98,19 +112,27 @@ def system_names(codes) -> dict[str, str]:
 
 def title_requirement_rows(series_id: str | None) -> list[TitleRequirementRow]:
     """Every row of the title table for one series (R13), as the pure rules take them; one query."""
-    if not series_id:
-        return []
-    return [
-        TitleRequirementRow(
-            pk=row.pk,
-            level=TitleLevel(row.level),
-            required_years=row.required_years,
-            effective_from=row.effective_from,
-            local_name=row.local_name,
-            placeholder=row.placeholder,
+    return title_requirement_rows_of([series_id]).get(series_id or "", [])
+
+
+def title_requirement_rows_of(series_ids: Iterable[str | None]) -> dict[str, list[TitleRequirementRow]]:
+    """The title table's rows for each of these series, by series code, in the order entered; one query."""
+    wanted = {series for series in series_ids if series}
+    rows: dict[str, list[TitleRequirementRow]] = {}
+    if not wanted:
+        return rows
+    for row in TitleRequirement.objects.filter(series_id__in=wanted).order_by("pk"):
+        rows.setdefault(row.series_id, []).append(
+            TitleRequirementRow(
+                pk=row.pk,
+                level=TitleLevel(row.level),
+                required_years=row.required_years,
+                effective_from=row.effective_from,
+                local_name=row.local_name,
+                placeholder=row.placeholder,
+            )
         )
-        for row in TitleRequirement.objects.filter(series_id=series_id).order_by("pk")
-    ]
+    return rows
 
 
 def title_requirement_in_force(series_id: str | None, level: TitleLevel, on: date) -> TitleRequirementRow | None:
@@ -126,16 +148,20 @@ def person_eligibility_basis(
     required_years: int | None = None,
     since_year: int | None = None,
     override_reason: str = "",
+    title_rows: dict[str, list[TitleRequirementRow]] | None = None,
 ) -> EligibilityBasis:
     """R13's figures for this person's application: defaults from the title table and their title
     date, the evaluator's overrides with their reason (rules/titles.py `eligibility_basis`).
 
     Reads the table only when a default can come from it: no query for a person whose level is not
-    known and whose years the evaluator gave."""
+    known and whose years the evaluator gave. A list of applicants passes `title_rows`, the table
+    read once for all their series (title_requirement_rows_of)."""
     rows: list[TitleRequirementRow] = []
     current = level_of(person.title_level, {})
     if person.series_id and (level is not None or person.title_level):
-        rows = title_requirement_rows(person.series_id)
+        if title_rows is None:
+            title_rows = title_requirement_rows_of([person.series_id])
+        rows = title_rows.get(person.series_id, [])
         local_names = {row.local_name: row.level for row in rows if row.local_name}
         current = level_of(person.title_level, local_names)
     return eligibility_basis(

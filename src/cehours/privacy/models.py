@@ -16,6 +16,7 @@ class ReadAction(models.TextChoices):
     PERSON_ELIGIBILITY_PAGE = "person_eligibility_page", "人员申报资格页面"
     API_COMPLIANCE = "api_compliance", "接口：学时合规"
     API_ELIGIBILITY = "api_eligibility", "接口：申报资格"
+    API_ELIGIBILITY_BATCH = "api_eligibility_batch", "接口：批量申报资格"
     API_ENTRIES = "api_entries", "接口：学时记录"
     SEARCH = "search", "人员查询"
     EXPORT = "export", "导出学时交换文件"

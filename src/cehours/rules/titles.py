@@ -11,6 +11,19 @@ from enum import StrEnum
 from cehours.errors import ErrorCode, FieldError
 
 MIN_REQUIRED_YEARS, MAX_REQUIRED_YEARS = 1, 10
+# No career asks for more than 40 years of hours; a since-year further back is a typing slip.
+MAX_PERIOD_YEARS = 40
+
+
+def since_year_problem(application_year: int, since_year: int | None) -> str:
+    """What is wrong with a period starting in `since_year` for this application; "" when nothing."""
+    if since_year is None:
+        return ""
+    if since_year > application_year:
+        return "取得现职称年份不能晚于申报年度"
+    if application_year - since_year > MAX_PERIOD_YEARS:
+        return f"取得现职称年份不能早于申报年度{MAX_PERIOD_YEARS}年以上"
+    return ""
 PLACEHOLDER_LABEL = "占位值，待市人力社保局确认"
 
 
@@ -199,8 +212,9 @@ def eligibility_basis(
         raise EligibilityBasisError(
             "override_reason", f"调整了默认的{names}，请填写调整理由（将显示在判断结果中）", ErrorCode.REQUIRED
         )
-    if start is not None and start > application_year:
-        raise EligibilityBasisError("since_year", "取得现职称年份不能晚于申报年度", ErrorCode.OUT_OF_RANGE)
+    problem = since_year_problem(application_year, start)
+    if problem:
+        raise EligibilityBasisError("since_year", problem, ErrorCode.OUT_OF_RANGE)
     return EligibilityBasis(
         application_year=application_year,
         level=level,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from cehours.ledger.selectors import FIGURE_CATEGORIES
 from cehours.people.models import TitleLevelChoice
 from cehours.rules.identifiers import InvalidIdentifier, normalize_id_number
+from cehours.rules.titles import since_year_problem
 
 MIN_YEAR, MAX_YEAR, MAX_SPAN = 1990, 2100, 30
 ID_SHAPE = re.compile(r"^[0-9]{17}[0-9Xx]$")
@@ -92,11 +93,9 @@ class EligibilityForm(forms.Form):
         data = self.cleaned_data
         if "application_year" in data and not data["application_year"]:
             data["application_year"] = timezone.localdate().year
-        app, since = data.get("application_year"), data.get("since_year")
-        if app and since and since > app:
-            self.add_error("since_year", "取得现职称年份不能晚于申报年度")
-        elif app and since and app - since > 40:
-            self.add_error("since_year", "取得现职称年份不能早于申报年度40年以上")
+        app = data.get("application_year")
+        if app and (problem := since_year_problem(app, data.get("since_year"))):
+            self.add_error("since_year", problem)
         return data
 
 
