@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from cehours.access import policy
 from cehours.access.models import ApiToken
 from cehours.access.services import token_issue, token_user
 from cehours.audit.models import AuditEvent
@@ -68,3 +69,31 @@ def test_revoke_token_names_what_it_could_not_find(holder):
     with pytest.raises(CommandError) as raised:
         call_command("list_tokens", "ghost")
     assert "ghost" in str(raised.value)
+
+
+def test_a_staff_token_is_checked_and_its_grants_read_in_one_query(make_staff, django_assert_num_queries):
+    staff = make_staff("reviewer", level=1, county="liandu")
+    token = token_issue(user=staff)
+
+    with django_assert_num_queries(1):
+        user = token_user(token)
+        grants = policy.user_grants(user)  # what every access check of the request reads
+
+    assert user == staff
+    assert [(g.role, g.level, g.county.name) for g in grants] == [("reviewer", 1, "莲都区")]
+
+
+@pytest.mark.parametrize("lapse", ["revoked", "expired", "disabled"])
+def test_a_staff_token_that_lapsed_opens_nothing_though_its_user_holds_grants(make_staff, lapse):
+    staff = make_staff("hr_admin")
+    token = token_issue(user=staff)
+    row = ApiToken.objects.get(prefix=token[:12])
+    if lapse == "revoked":
+        ApiToken.objects.filter(pk=row.pk).update(revoked_at=timezone.now())
+    elif lapse == "expired":
+        ApiToken.objects.filter(pk=row.pk).update(expires_at=timezone.now())
+    else:
+        get_user_model().objects.filter(pk=staff.pk).update(is_active=False)
+
+    assert token_user(token) is None
+    assert token_user(token_issue(user=make_staff("hr_admin"))) is not None  # another's still opens

@@ -10,6 +10,7 @@ row number and writes nothing. Rosters of units and people import the same way.
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import random
 from datetime import date
@@ -20,10 +21,12 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from openpyxl import Workbook, load_workbook
 
 from cehours.audit.models import AuditEvent
 from cehours.demo import synthetic_credit_code
+from cehours.integration import tables
 from cehours.integration.exchange import ExchangeError, export_hours
 from cehours.integration.models import ConnectedSystem
 from cehours.integration.services import records_intake
@@ -213,6 +216,43 @@ def test_export_command_writes_csv_and_xlsx_with_the_documented_columns_and_is_a
         ("csv", 6, 2025),
         ("xlsx", 6, 2025),
     ]
+
+
+def test_the_export_streams_from_a_cursor_the_database_does_not_materialise_first(
+    django_db_serialized_rollback, transactional_db, source_data, hr
+):
+    """Issue 14: outside a transaction Django's server-side cursor is WITH HOLD, and PostgreSQL then
+    computes the whole result before the first row — for a whole city, minutes and gigabytes. The
+    export reads inside one, so its cursor is an ordinary one that yields rows as they are read."""
+    if connection.vendor != "postgresql":
+        pytest.skip("server-side cursors are PostgreSQL's")
+    assert connection.get_autocommit()  # as a command or a page runs: no transaction around the export
+    rows = export_hours(user=hr, year=2025)
+
+    first = next(rows)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT is_holdable FROM pg_cursors WHERE statement LIKE %s", ["%ledger_ledgerentry%"])
+        assert cursor.fetchall() == [(False,)]
+    assert len([first, *rows]) == 6
+
+
+def test_an_xlsx_export_past_a_sheets_row_limit_goes_on_in_further_sheets_each_with_the_header():
+    """Excel and WPS open at most 1,048,576 rows a sheet; a whole city's year is about five million."""
+    header = ["source_record_id", "title"]
+    rows = [[f"r{i}", f"课程{i}"] for i in range(5)]
+    binary = io.BytesIO()
+
+    count = tables.write_xlsx(header, iter(rows), binary, rows_per_sheet=2)
+
+    workbook = load_workbook(io.BytesIO(binary.getvalue()))
+    assert count == 5
+    assert workbook.sheetnames == ["学时", "学时（2）", "学时（3）"]
+    sheets = [[list(r) for r in sheet.iter_rows(values_only=True)] for sheet in workbook.worksheets]
+    assert [sheet[0] for sheet in sheets] == [header] * 3
+    assert [row for sheet in sheets for row in sheet[1:]] == rows
+    default = inspect.signature(tables.write_xlsx).parameters["rows_per_sheet"].default
+    assert default + 1 == 1_048_576  # with its header, a sheet is exactly as long as Excel allows
 
 
 # the round trip into an empty installation

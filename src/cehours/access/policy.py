@@ -193,15 +193,29 @@ def _active(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+_GRANTS = "_cehours_grants"  # the attribute of a user object holding the grants read for this request
+
+
 def user_grants(user) -> list[Grant]:
     """All of the user's grants, read once per request (cached on the user object)."""
     if not _active(user):
         return []
-    cached = getattr(user, "_cehours_grants", None)
+    cached = getattr(user, _GRANTS, None)
     if cached is None:
-        cached = list(Grant.objects.filter(user=user).select_related("unit", "county").order_by("pk"))
-        user._cehours_grants = cached
+        cached = list(grant_rows().filter(user=user))
+        setattr(user, _GRANTS, cached)
     return cached
+
+
+def grant_rows() -> QuerySet[Grant]:
+    """Grants as user_grants reads them: with their unit and county, in the order they were made."""
+    return Grant.objects.select_related("unit", "county").order_by("pk")
+
+
+def grants_known(user, grants: list[Grant]) -> None:
+    """Hand user_grants the user's grants when they came with the user's own row (a bearer token's
+    one query), so the request does not read them again."""
+    setattr(user, _GRANTS, grants)
 
 
 def _grant_allows(grant: Grant, allow: Allow) -> bool:

@@ -20,6 +20,7 @@ from cehours.audit.services import audit_record
 from cehours.errors import ErrorCode, FieldError
 from cehours.people.models import County, Series, Unit
 
+from . import policy
 from .models import SEPARATED_ROLES, AccountState, ApiToken, Grant, Role
 
 if TYPE_CHECKING:
@@ -256,17 +257,23 @@ def token_user(token: str):
     """The active user a bearer token belongs to, or None (also for a revoked or lapsed token)."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
-    row = (
-        ApiToken.objects.select_related("user")
-        .filter(
-            token_hash=_token_hash(token),
-            revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
-            user__is_active=True,
-        )
-        .first()
-    )
-    return row.user if row else None
+    token_hash, now = _token_hash(token), timezone.now()
+    # Staff hold grants: the grants joined to the user and the live token are one query that checks
+    # the token and reads what the request's access checks need (issue 14: 5 queries a read before).
+    live = {"revoked_at__isnull": True, "expires_at__gt": now}
+    through_token = {f"user__api_tokens__{name}": value for name, value in {"token_hash": token_hash, **live}.items()}
+    grants = list(policy.grant_rows().select_related("user").filter(user__is_active=True, **through_token))
+    if grants:
+        user = grants[0].user
+        for grant in grants:
+            grant.user = user  # one user object, which the request carries
+        policy.grants_known(user, grants)
+        return user
+    row = ApiToken.objects.select_related("user").filter(token_hash=token_hash, user__is_active=True, **live).first()
+    if row is None:
+        return None
+    policy.grants_known(row.user, [])  # a live token, and its user holds no grant
+    return row.user
 
 
 def tokens_of(user) -> list[ApiToken]:

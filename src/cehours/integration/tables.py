@@ -279,8 +279,13 @@ def write_csv(columns: list[str], rows: Iterable[list], stream: io.TextIOBase) -
     return count
 
 
-def write_xlsx(columns: list[str], rows: Iterable[list], stream) -> int:
-    """One sheet of string cells, formula-like text neutralised."""
+# A worksheet holds at most 1,048,576 rows (Excel and WPS refuse more): the header and the rest.
+XLSX_SHEET_ROWS = 1_048_576
+
+
+def write_xlsx(columns: list[str], rows: Iterable[list], stream, *, rows_per_sheet: int = XLSX_SHEET_ROWS - 1) -> int:
+    """String cells, formula-like text neutralised; a sheet "学时", and past a sheet's limit of rows
+    "学时（2）", "学时（3）"…, each with the header, so a whole city's year fits in one file."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -288,6 +293,9 @@ def write_xlsx(columns: list[str], rows: Iterable[list], stream) -> int:
     sheet.append(_text_cells(sheet, columns))
     count = 0
     for row in rows:
+        if count and count % rows_per_sheet == 0:
+            sheet = workbook.create_sheet(f"学时（{count // rows_per_sheet + 1}）")
+            sheet.append(_text_cells(sheet, columns))
         sheet.append(_text_cells(sheet, row))
         count += 1
     workbook.save(stream)
