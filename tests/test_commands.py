@@ -341,7 +341,7 @@ def test_rebuild_totals_in_steps_finds_and_repairs_drift_in_every_step_and_nothi
     """Issue 14: people are taken a few at a time (memory bounded at city scale). Drift in the first
     and the last step is found — a wrong figure, a missing total, a total with no entries behind
     it — and the repair rewrites those person-years only; the others keep their rows."""
-    from cehours.ledger.services import totals_rebuild
+    from cehours.ledger.services import totals_rebuild, totals_rebuild_counted
 
     people = [make_person(name=f"分批{i}") for i in range(5)]
     for person in people:
@@ -365,6 +365,8 @@ def test_rebuild_totals_in_steps_finds_and_repairs_drift_in_every_step_and_nothi
         (last.pk, 2025, "professional", Decimal("0.0"), Decimal("72.0")),
         (people[2].pk, 2019, "professional", Decimal("5.0"), Decimal("0.0")),
     }
+    # What the command shows of a city's drift: the first figures and the count, not every object.
+    assert totals_rebuild_counted(fix=False, chunk=2, keep=2) == (found[:2], 5)
     assert totals_rebuild(fix=True, chunk=2) == found
     repairs = AuditEvent.objects.filter(action="ledger.totals_rebuilt").order_by("seq")
     assert [e.after["drifted_figures"] for e in repairs] == [1, 1, 3]  # the steps holding drift, each audited

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 from tests.conftest import PASSWORD
 
@@ -118,3 +119,35 @@ def test_r12d_r19_the_overview_judges_each_person_by_their_own_series_rules(
     assert verdicts == {"卫生系列护士": "不合格", "教育系列教师": "合格"}
     person_page = client.get(f"/people/{nurse.pk}/").content.decode()
     assert "不合格" in person_page  # the person's own page agrees
+
+
+PERSON_LINK = re.compile(r'<a href="/people/(\d+)/">')
+
+
+def test_r19_every_page_of_the_overview_holds_the_next_hundred_people_in_order_and_the_total(
+    client, make_person, make_staff, add_hours
+):
+    """The pager counts from the summary and reads a page's ids first: each person on exactly one
+    page, in the CSV's order (unit, name), and "only unqualified" pages through only them."""
+    people = [make_person(unit="hospital" if i % 3 else "school", name=f"分页{i % 7}号") for i in range(230)]
+    for i, person in enumerate(people):
+        if i % 4 == 0:
+            add_hours(person, 2025, general_public="10", industry_public="8", professional="72")
+    hr = make_staff("hr_admin")
+    client.login(username=hr.username, password=PASSWORD)
+
+    def ids_on(**query) -> list[int]:
+        page = client.get("/overview/", {"year": 2025, **query}).content.decode()
+        return [int(pk) for pk in PERSON_LINK.findall(page)]
+
+    pages = [ids_on(page=n) for n in (1, 2, 3)]
+    exported = client.get("/overview/", {"year": 2025, "format": "csv"}).content.decode("utf-8-sig")
+    csv_rows = list(csv.DictReader(io.StringIO(exported)))
+    masked = {p.pk: p.id_number_masked for p in people}
+
+    assert [len(ids) for ids in pages] == [100, 100, 30]
+    assert [masked[pk] for ids in pages for pk in ids] == [r["身份证号码（脱敏）"] for r in csv_rows]
+    assert "第 3 / 3 页" in client.get("/overview/", {"year": 2025, "page": 3}).content.decode()
+    short = [ids_on(only_short="on", page=n) for n in (1, 2)]
+    assert [len(ids) for ids in short] == [100, 72]
+    assert set(short[0] + short[1]) == {p.pk for i, p in enumerate(people) if i % 4}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import overload
 
 from django.db.models import (
     BooleanField,
@@ -231,6 +232,38 @@ def compliance_overview(user, *, year: int, unit: int | None = None, only_short:
     if only_short:
         people = people.exclude(qualified)
     return people.order_by("unit__name", "name", "pk"), summary
+
+
+class OverviewRows:
+    """The overview's people as a pager takes them: their number known from the summary (no COUNT
+    of its own), and a page read in two steps — the ids of its 100 people in order, a narrow sort
+    however deep the page, then those people's rows.
+
+    Sorting the whole annotated row (every person column, the encrypted ID number among them) to
+    skip 199,900 of them spilled to disk and took 0.9 s at city scale (issue 14)."""
+
+    def __init__(self, people: QuerySet[Person], count: int) -> None:
+        self._people, self._count = people, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Person]:
+        return iter(self._people)
+
+    @overload
+    def __getitem__(self, index: int) -> Person: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Person]: ...
+    def __getitem__(self, index: int | slice) -> Person | list[Person]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        ids = list(self._people.values_list("pk", flat=True)[index])
+        by_id = {person.pk: person for person in self._people.filter(pk__in=ids)}
+        return [by_id[pk] for pk in ids]
 
 
 def _meets(rules) -> Q:

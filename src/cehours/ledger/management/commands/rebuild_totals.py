@@ -2,7 +2,9 @@
 
 from django.core.management.base import BaseCommand
 
-from cehours.ledger.services import totals_rebuild
+from cehours.ledger.services import totals_rebuild_counted
+
+SHOWN = 50
 
 
 class Command(BaseCommand):
@@ -12,15 +14,15 @@ class Command(BaseCommand):
         parser.add_argument("--check", action="store_true", help="只检查差异，不修复；有差异时以状态码 1 退出")
 
     def handle(self, *args, **options):
-        drift = totals_rebuild(fix=not options["check"])
-        for d in drift[:50]:
+        drift, count = totals_rebuild_counted(fix=not options["check"], keep=SHOWN)
+        for d in drift:
             self.stdout.write(f"人员 {d.person_id} {d.year}年 {d.category}：已存 {d.stored}，应为 {d.actual}")
-        if len(drift) > 50:
-            self.stdout.write(f"……另有 {len(drift) - 50} 项差异")
-        if not drift:
+        if count > len(drift):
+            self.stdout.write(f"……另有 {count - len(drift)} 项差异")
+        if not count:
             self.stdout.write("年度合计与学时记录一致，无差异。")
         elif options["check"]:
-            self.stderr.write(f"发现 {len(drift)} 项差异（未修复）")
+            self.stderr.write(f"发现 {count} 项差异（未修复）")
             raise SystemExit(1)
         else:
-            self.stdout.write(f"发现 {len(drift)} 项差异，已全部按学时记录重建。")
+            self.stdout.write(f"发现 {count} 项差异，已全部按学时记录重建。")
