@@ -24,17 +24,6 @@ def staff_headers(make_staff, bearer):
     return bearer(make_staff("evaluator"))
 
 
-@pytest.fixture
-def qualify(add_hours):
-    """qualify(person, *years): give each year exactly what R11 asks (9 + 9 public, 72 professional)."""
-
-    def give(person, *years):
-        for year in years:
-            add_hours(person, year, general_public="9", industry_public="9", professional="72")
-
-    return give
-
-
 def eligibility(client, headers, person, query: str) -> dict:
     response = client.get(f"/api/v1/people/{person.id_number}/eligibility?{query}", **headers)
     assert response.status_code == 200, response.content.decode()

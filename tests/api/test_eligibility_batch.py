@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 from datetime import date
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -24,15 +23,6 @@ from cehours.privacy.models import ReadAction, ReadEvent, ReadOutcome
 A = 2026
 URL = "/api/v1/eligibility/batch"
 REASON = "评委会统一按3年"
-
-
-@pytest.fixture
-def qualify(add_hours):
-    def give(person, *years):
-        for year in years:
-            add_hours(person, year, general_public="9", industry_public="9", professional="72")
-
-    return give
 
 
 def post(client, headers, applicants, status=200) -> dict:

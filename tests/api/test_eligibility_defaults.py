@@ -27,15 +27,6 @@ def headers(make_staff, bearer):
 
 
 @pytest.fixture
-def qualify(add_hours):
-    def give(person, *years):
-        for year in years:
-            add_hours(person, year, general_public="9", industry_public="9", professional="72")
-
-    return give
-
-
-@pytest.fixture
 def doctor(make_person):
     """A 初级 doctor since four years ago: applying for 中级."""
     return make_person(unit="hospital", title_level="初级", title_obtained_on=date(THIS_YEAR - 4, 7, 1))
