@@ -310,6 +310,26 @@ def spread(values: list[float | None], scale: float = 1.0, digits: int = 2) -> s
     return " / ".join(f"{v:.{digits}f}" for v in (min(done), statistics.median(done), max(done)))
 
 
+def requests_measured(env: dict, options, year: int, key: str) -> dict:
+    """The in-process and HTTP rows of the table."""
+    measure = MEASURE.format(
+        runs=options.runs, year=year, key=key, seed=options.seed, bench=BENCH, verdicts=options.verdicts
+    )
+    figures = json.loads(run(["shell", "-v", "0", "-c", measure], env).strip().splitlines()[-1])
+    sample = figures.pop("sample_ids")
+    print("  over HTTP …", flush=True)
+    token = run(["issue-token", "hr_admin"], env).strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    paths = [f"/api/v1/people/{n}/compliance" for n in sample]
+    with served(env, workers=2) as port:
+        http_p95(port, paths, headers, 4, 1.0)  # warm every worker
+        figures["health_p95_s"], figures["http_compliance_p95_s"] = [], []
+        for _ in range(options.runs):
+            figures["health_p95_s"].append(http_p95(port, ["/api/v1/health"], {}, 4, options.http_seconds))
+            figures["http_compliance_p95_s"].append(http_p95(port, paths, headers, 4, options.http_seconds))
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=200_000)
@@ -320,6 +340,7 @@ def main() -> None:
     parser.add_argument("--http-seconds", type=float, default=5.0)
     parser.add_argument("--verdicts", type=int, default=10_000, help="eligibility verdicts asked at once")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--commands-only", action="store_true", help="build the city and run only the commands")
     options = parser.parse_args()
     if options.entries < 3:
         parser.error("--entries: at least 3 (one of each category)")
@@ -342,24 +363,8 @@ def main() -> None:
         run(["shell", "-v", "0", "-c", ANALYZE], env)
         print(f"  totals built in {repair['seconds']:.1f} s; measuring in process …", flush=True)
 
-        measure = MEASURE.format(
-            runs=options.runs, year=year, key=key, seed=options.seed, bench=BENCH, verdicts=options.verdicts
-        )
-        measured = json.loads(run(["shell", "-v", "0", "-c", measure], env).strip().splitlines()[-1])
-        sample = measured.pop("sample_ids")
-        figures.update(measured)
-
-        print("  over HTTP …", flush=True)
-        token = run(["issue-token", "hr_admin"], env).strip().splitlines()[-1]
-        headers = {"Authorization": f"Bearer {token}"}
-        paths = [f"/api/v1/people/{n}/compliance" for n in sample]
-        with served(env, workers=2) as port:
-            http_p95(port, paths, headers, 4, 1.0)  # warm every worker
-            figures["health_p95_s"], figures["http_compliance_p95_s"] = [], []
-            for _ in range(options.runs):
-                figures["health_p95_s"].append(http_p95(port, ["/api/v1/health"], {}, 4, options.http_seconds))
-                figures["http_compliance_p95_s"].append(http_p95(port, paths, headers, 4, options.http_seconds))
-
+        if not options.commands_only:
+            figures.update(requests_measured(env, options, year, key))
         print("  commands …", flush=True)
         county = "331102"
         with tempfile.TemporaryDirectory() as out:
@@ -385,28 +390,20 @@ def main() -> None:
 
 
 def table(f: dict) -> str:
-    base, health = statistics.median(f["baseline_s"]), statistics.median(f["health_p95_s"])
-
-    def ratio(key: str, against: float) -> str:
-        return f"{statistics.median(f[key]) / against:,.0f}×"
-
-    def command(key: str) -> tuple[str, str]:
-        c = f[key]
-        if c["seconds"] is None:
-            return f"stopped after {c['timed_out']:.0f} s", f"{c['rss_mb']} MB"
-        if not c.get("rows"):
-            return f"{c['seconds']:.1f} s (exit {c.get('exit')})", f"{c['rss_mb']} MB"
-        return f"{c['seconds']:.1f} s, {c['rows']:,} rows, {c['rows'] / c['seconds']:,.0f} rows/s", f"{c['rss_mb']} MB"
-
     build = f["build"]
     lines = [
         f"{f['database']}, {build['people']:,} people, {build['entries']:,} entries "
         f"({f['years']} years × {f['entries_per_year']}), built in {build['people_s'] + build['entries_s']:.0f} s "
         f"+ totals {f['rebuild_totals_s']:.0f} s; {os.cpu_count()} CPUs",
         "",
-        "| path | min / median / max | × baseline (median) |",
-        "| --- | --- | --- |",
     ]
+    if "baseline_s" in f:  # not --commands-only
+        lines += [*requests_table(f), ""]
+    return "\n".join(lines + commands_table(f))
+
+
+def requests_table(f: dict) -> list[str]:
+    base, health = statistics.median(f["baseline_s"]), statistics.median(f["health_p95_s"])
     lists = -(-f["verdicts"] // 1000)
     rows = [
         ("baseline: SELECT 1 in process", "baseline_s", 1e3, 3, "ms", base),
@@ -421,10 +418,23 @@ def table(f: dict) -> str:
         (f"{f['verdicts']:,} eligibility verdicts, in bulk", "eligibility_bulk_s", 1, 2, "s", base),
         (f"the same, {lists} × POST /api/v1/eligibility/batch", "eligibility_api_s", 1, 2, "s", base),
     ]
+    lines = ["| path | min / median / max | × baseline (median) |", "| --- | --- | --- |"]
     for label, key, scale, digits, unit, against in rows:
-        lines.append(f"| {label} | {spread(f[key], scale, digits)} {unit} | {ratio(key, against)} |")
-    lines += [
-        "",
+        ratio = statistics.median(f[key]) / against
+        lines.append(f"| {label} | {spread(f[key], scale, digits)} {unit} | {ratio:,.0f}× |")
+    return lines
+
+
+def commands_table(f: dict) -> list[str]:
+    def command(key: str) -> tuple[str, str]:
+        c = f[key]
+        if c["seconds"] is None:
+            return f"stopped after {c['timed_out']:.0f} s", f"{c['rss_mb']} MB"
+        if not c.get("rows"):
+            return f"{c['seconds']:.1f} s (exit {c.get('exit')})", f"{c['rss_mb']} MB"
+        return f"{c['seconds']:.1f} s, {c['rows']:,} rows, {c['rows'] / c['seconds']:,.0f} rows/s", f"{c['rss_mb']} MB"
+
+    return [
         "| command | time, rows, rate | peak RSS |",
         "| --- | --- | --- |",
         "| `export-hours`, one county, csv | {} | {} |".format(*command("export_county_csv")),
@@ -433,7 +443,6 @@ def table(f: dict) -> str:
         f"| `rebuild-totals` (build) | {f['rebuild_totals_s']:.1f} s | {f['rebuild_totals_rss_mb']} MB |",
         "| `rebuild-totals --check` | {} | {} |".format(*command("rebuild_check")),
     ]
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -8,13 +8,12 @@ changes nothing the second time.
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Model, OuterRef
 from django.utils import timezone
 
@@ -73,11 +72,12 @@ def _outside_scope(user, id_numbers: list[str]) -> list[bool]:
     return [h not in inside for h in hashes]
 
 
-# Rows read from the database at a time; the export holds no more than this many in memory.
-EXPORT_CHUNK = 5000
+# People whose entries are read in one query: a few tens of thousands of rows, found through the
+# (person, year, category) index; memory holds one such step, however large the city.
+EXPORT_PEOPLE = 2000
 _EXPORT_FIELDS = (
-    "pk", "source_system", "source_record_id", "person__id_number_encrypted", "person__name", "year", "category",
-    "hours", "activity_type", "title", "start_on", "end_on", "completed_on", "provider", "source", "registered_at",
+    "pk", "person_id", "source_system", "source_record_id", "year", "category", "hours", "activity_type", "title",
+    "start_on", "end_on", "completed_on", "provider", "source", "registered_at",
 )  # fmt: skip
 
 
@@ -85,46 +85,65 @@ def export_hours(*, user, year: int, county: str | None = None, series: str | No
     """Effective entries of a year (neither reversed nor reversals) in the user's scope, full ID numbers.
 
     Full ID numbers leave the platform only in this file, so only HR administrators may make it.
+    Rows come by person (in steps of EXPORT_PEOPLE people, by id), each person's in the order
+    registered.
 
-    Streams with bounded memory, whatever the size of the city (issue 14):
-    - plain tuples instead of two model objects a row;
-    - "not reversed" as NOT EXISTS, which PostgreSQL runs as an anti-join estimated right, where
-      the LEFT JOIN … IS NULL it replaces was estimated at one row (and what was planned on top of
-      it went wrong: a nested loop of people × entries);
-    - each person's number decrypted once, not once an entry;
-    - the rows read through a server-side cursor inside a transaction: outside one, Django's
-      cursor is WITH HOLD, which makes PostgreSQL materialise the whole result before the first row.
+    Streams with bounded memory, at a cost that follows the rows exported, not the ledger (issue 14):
+    - one query a step of people, through the index that starts with the person: a county's export
+      no longer walks the whole ledger in id order (25 million entries for 563,580 rows, 26 s);
+    - plain tuples instead of two model objects a row, and each person's number decrypted once;
+    - "not reversed" as NOT EXISTS, an anti-join PostgreSQL estimates right, where the LEFT JOIN …
+      IS NULL it replaces was estimated at one row (and what was planned on top of it went wrong);
+    - one transaction, so every step reads the same snapshot (REPEATABLE READ on PostgreSQL; a
+      SQLite read transaction is one already): an entry registered meanwhile is in none of them.
     """
     require(user, Action.EXPORT_DATA)
+    people = Person.objects.restrict(user, Action.EXPORT_DATA)
+    if county:
+        people = people.filter(county_id=county)
+    if series:
+        people = people.filter(series_id=series)
     # IS NOT NULL lets PostgreSQL read the few reversals from the unique index on reverses_id
-    # instead of hashing the whole ledger (25 million rows at city scale) to find them.
+    # instead of hashing the whole ledger to find them.
     reversal = LedgerEntry.objects.filter(reverses=OuterRef("pk"), reverses__isnull=False)
     entries = (
         LedgerEntry.objects.restrict(user, Action.EXPORT_DATA)
         .filter(year=year, reverses__isnull=True)
         .filter(~Exists(reversal))
+        .order_by("person_id", "pk")
     )
-    if county:
-        entries = entries.filter(person__county_id=county)
-    if series:
-        entries = entries.filter(person__series_id=series)
-    rows = entries.order_by("pk").values_list(*_EXPORT_FIELDS)
-    # A person has a few dozen entries a year; entries of one person mostly arrive together.
-    number_of = functools.lru_cache(maxsize=20_000)(decrypt_id_number)
+    outermost = not connection.in_atomic_block  # inside a caller's transaction, its snapshot rules
     with transaction.atomic():
-        for pk, system, record_id, encrypted, name, *middle, provider, source, registered_at in rows.iterator(
-            chunk_size=EXPORT_CHUNK
-        ):
-            yield [
-                exchange_key(pk, system, record_id),
-                number_of(encrypted),
-                name,
-                *middle,
-                provider,
-                source,
-                system,
-                timezone.localtime(registered_at).isoformat(timespec="seconds"),
-            ]
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        after = 0
+        while True:
+            step = list(
+                people.filter(pk__gt=after).order_by("pk").values_list("pk", "name", "id_number_encrypted")[
+                    :EXPORT_PEOPLE
+                ]
+            )
+            if not step:
+                return
+            after = step[-1][0]
+            who = {pk: (name, encrypted) for pk, name, encrypted in step}
+            numbers: dict[int, str] = {}
+            for pk, person, system, record_id, *middle, provider, source, registered_at in entries.filter(
+                person_id__in=list(who)
+            ).values_list(*_EXPORT_FIELDS):
+                if person not in numbers:
+                    numbers[person] = decrypt_id_number(who[person][1])
+                yield [
+                    exchange_key(pk, system, record_id),
+                    numbers[person],
+                    who[person][0],
+                    *middle,
+                    provider,
+                    source,
+                    system,
+                    timezone.localtime(registered_at).isoformat(timespec="seconds"),
+                ]
 
 
 def exchange_key(pk: int, source_system: str, source_record_id: str) -> str:
