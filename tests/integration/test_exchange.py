@@ -467,6 +467,31 @@ def test_hours_file_without_a_required_column_is_refused_naming_it(hr, make_pers
     assert not LedgerEntry.objects.exists()
 
 
+def test_a_workbook_with_rows_on_a_second_sheet_is_refused_whole_and_an_empty_one_is_not(hr, make_person, tmp_path):
+    """Only the first sheet is imported: rows on another would be lost without a word."""
+    person = make_person()
+    workbook = Workbook()
+    first = workbook.active
+    first.append(DOCUMENTED_COLUMNS)
+    first.append(hours_row("x-1", person.id_number, person.name))
+    second = workbook.create_sheet("学时（2）")
+    second.append(DOCUMENTED_COLUMNS)
+    second.append(hours_row("x-2", person.id_number, person.name))
+    workbook.create_sheet("Sheet3")  # empty, as Excel makes them
+    path = tmp_path / "two-sheets.xlsx"
+    workbook.save(path)
+
+    for args in ((), ("--dry-run",)):
+        with pytest.raises(CommandError, match="^工作表“学时（2）”中也有数据：只导入第一个工作表"):
+            command("import_hours", str(path), "--as", hr.username, *args)
+    assert not LedgerEntry.objects.exists()
+
+    del workbook["学时（2）"]
+    workbook.save(path)
+    lines = command("import_hours", str(path), "--as", hr.username).strip().splitlines()
+    assert lines[-1].startswith("导入完成：共 1 行，新增 1")
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

@@ -112,6 +112,7 @@ def export_hours(*, user, year: int, county: str | None = None, series: str | No
         .filter(~Exists(reversal))
         .order_by("person_id", "pk")
     )
+    local = timezone.get_current_timezone()  # once, not once a row (a context-local lookup)
     outermost = not connection.in_atomic_block  # inside a caller's transaction, its snapshot rules
     with transaction.atomic():
         if outermost and connection.vendor == "postgresql":
@@ -142,7 +143,7 @@ def export_hours(*, user, year: int, county: str | None = None, series: str | No
                     provider,
                     source,
                     system,
-                    timezone.localtime(registered_at).isoformat(timespec="seconds"),
+                    registered_at.astimezone(local).isoformat(timespec="seconds"),
                 ]
 
 

@@ -144,16 +144,30 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple]:
     check_xlsx_archive(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise _unreadable(exc) from exc
     try:
+        sheet, *others = workbook.worksheets
+        # Only the first sheet is read: rows on another would be lost without a word, so a workbook
+        # with data on more than one is refused before a row is read (an empty sheet such as
+        # Excel's default Sheet2 does not count).
+        if filled := [other.title for other in others if _has_values(other)]:
+            names = "、".join(f"“{title[:31]}”" for title in filled[:5]) + ("等" if len(filled) > 5 else "")
+            raise TableError(f"工作表{names}中也有数据：只导入第一个工作表，请把数据放在一个工作表中，或分成多个文件")
         # max_col: a cell at column XFD must not make every row 16,384 values wide.
         yield from sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+    except TableError:
+        raise
     except Exception as exc:  # a worksheet is parsed only as its rows are read
         raise _unreadable(exc) from exc
     finally:
         workbook.close()
+
+
+def _has_values(sheet) -> bool:
+    return any(
+        any(value not in (None, "") for value in row) for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+    )
 
 
 def _unreadable(exc: BaseException) -> TableError:
