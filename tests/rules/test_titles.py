@@ -21,6 +21,7 @@ from cehours.rules.compliance import (
 from cehours.rules.eligibility import VERDICT_ELIGIBLE, VERDICT_NOT_ELIGIBLE, VERDICT_PENDING, title_eligibility
 from cehours.rules.ruleset import RuleSet
 from cehours.rules.titles import (
+    MAX_PERIOD_YEARS,
     SOURCE_ENTERED,
     SOURCE_NONE,
     SOURCE_OVERRIDE,
@@ -33,6 +34,7 @@ from cehours.rules.titles import (
     level_of,
     next_level,
     requirement_in_force,
+    since_year_problem,
 )
 
 QUALIFIED = YearTotals(general_public=Decimal("9"), industry_public=Decimal("9"), professional=Decimal("72"))
@@ -264,3 +266,14 @@ def test_r13_a_latest_year_in_progress_waits_but_a_closed_failure_decides():
     assert failing.verdict == VERDICT_NOT_ELIGIBLE
     assert "近两年学时须合格：2025年不合格" in failing.reasons
     assert blocked.verdict == VERDICT_NOT_ELIGIBLE
+
+
+@given(st.integers(1990, 2100), st.integers(1900, 2200))
+def test_r13_a_typed_since_year_is_accepted_from_forty_years_before_the_application_to_the_application(
+    application_year, since_year
+):
+    problem = since_year_problem(application_year, since_year)
+    assert (problem == "") == (application_year - MAX_PERIOD_YEARS <= since_year <= application_year)
+    if since_year > application_year:
+        assert problem == "取得现职称年份不能晚于申报年度"
+    assert since_year_problem(application_year, None) == ""

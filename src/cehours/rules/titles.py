@@ -14,16 +14,6 @@ MIN_REQUIRED_YEARS, MAX_REQUIRED_YEARS = 1, 10
 # No career asks for more than 40 years of hours; a since-year further back is a typing slip.
 MAX_PERIOD_YEARS = 40
 
-
-def since_year_problem(application_year: int, since_year: int | None) -> str:
-    """What is wrong with a period starting in `since_year` for this application; "" when nothing."""
-    if since_year is None:
-        return ""
-    if since_year > application_year:
-        return "取得现职称年份不能晚于申报年度"
-    if application_year - since_year > MAX_PERIOD_YEARS:
-        return f"取得现职称年份不能早于申报年度{MAX_PERIOD_YEARS}年以上"
-    return ""
 PLACEHOLDER_LABEL = "占位值，待市人力社保局确认"
 
 
@@ -50,6 +40,17 @@ def next_level(level: TitleLevel) -> TitleLevel | None:
     """The level one above; None above 正高级."""
     index = LEVEL_ORDER.index(level)
     return LEVEL_ORDER[index + 1] if index + 1 < len(LEVEL_ORDER) else None
+
+
+def since_year_problem(application_year: int, since_year: int | None) -> str:
+    """What is wrong with a period starting in `since_year` for this application; "" when nothing."""
+    if since_year is None:
+        return ""
+    if since_year > application_year:
+        return "取得现职称年份不能晚于申报年度"
+    if application_year - since_year > MAX_PERIOD_YEARS:
+        return f"取得现职称年份不能早于申报年度{MAX_PERIOD_YEARS}年以上"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -212,9 +213,8 @@ def eligibility_basis(
         raise EligibilityBasisError(
             "override_reason", f"调整了默认的{names}，请填写调整理由（将显示在判断结果中）", ErrorCode.REQUIRED
         )
-    problem = since_year_problem(application_year, start)
-    if problem:
-        raise EligibilityBasisError("since_year", problem, ErrorCode.OUT_OF_RANGE)
+    if start is not None and start > application_year:  # the 40-year check is for a figure typed in
+        raise EligibilityBasisError("since_year", since_year_problem(application_year, start), ErrorCode.OUT_OF_RANGE)
     return EligibilityBasis(
         application_year=application_year,
         level=level,
