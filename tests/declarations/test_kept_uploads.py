@@ -4,14 +4,14 @@ saved; for an activity counted by the day, the days follow from the dates."""
 
 from __future__ import annotations
 
-import os
-import time
 from datetime import timedelta
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
+from cehours.declarations import kept_uploads
 from cehours.declarations.kept_uploads import FOLDER, kept_name, upload_keep, upload_take
 from cehours.declarations.models import Declaration
 
@@ -93,14 +93,27 @@ def test_a_file_that_is_not_evidence_is_refused_at_once_and_not_kept(cast):
     assert 'name="kept"' not in answer.content.decode()
 
 
-def test_files_of_abandoned_forms_are_swept_after_a_day(cast):
-    old = upload_keep(user=cast["nurse"].user, name="a.pdf", content=PROOF)
-    (name,) = default_storage.listdir(FOLDER)[1]
-    path = default_storage.path(f"{FOLDER}/{name}")
-    day_ago = time.time() - timedelta(days=1, minutes=1).total_seconds()
-    os.utime(path, (day_ago, day_ago))
-    upload_keep(user=cast["nurse"].user, name="b.pdf", content=PROOF)
-    assert len(default_storage.listdir(FOLDER)[1]) == 1 and upload_take(cast["nurse"].user, old) is None
+def test_files_of_abandoned_forms_are_swept_after_a_day(cast, monkeypatch):
+    """By the time in the kept file's name, so a storage that cannot tell a file's age sweeps too."""
+    nurse = cast["nurse"].user
+    old = upload_keep(user=nurse, name="a.pdf", content=PROOF)
+    recent = upload_keep(user=nurse, name="b.pdf", content=PROOF)
+    monkeypatch.setattr(default_storage, "get_modified_time", _unimplemented, raising=False)
+    a_day_on = timezone.now() + timedelta(days=1, minutes=1)
+
+    monkeypatch.setattr(kept_uploads.timezone, "now", lambda: a_day_on - timedelta(minutes=2))
+    upload_keep(user=nurse, name="c.pdf", content=PROOF)
+    assert len(default_storage.listdir(FOLDER)[1]) == 3  # not a day old yet: nothing swept
+
+    monkeypatch.setattr(kept_uploads.timezone, "now", lambda: a_day_on)
+    upload_keep(user=nurse, name="d.pdf", content=PROOF)
+    assert len(default_storage.listdir(FOLDER)[1]) == 2  # a and b swept; c and d kept
+    monkeypatch.undo()
+    assert upload_take(nurse, old) is None and upload_take(nurse, recent) is None
+
+
+def _unimplemented(name):
+    raise NotImplementedError("this storage does not tell a file's age")
 
 
 def test_the_days_of_a_day_based_activity_follow_from_its_dates(cast):

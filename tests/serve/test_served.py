@@ -10,6 +10,7 @@ the log says "lost synchronization with server". Here, from client threads at th
 - copies of one batch for people new to the platform register every record once;
 - batches from two systems crossing over the same new people register exactly what they carry;
 - readers with valid keys, interleaved with writers, are never refused and never see a 5xx;
+- a committee's lists of applicants sent at once are each answered as single lookups answer;
 - afterwards the totals agree with the ledger, the audit chain verifies, every record reads back
   once, and every person-year total is the sum of the hours that were sent.
 
@@ -229,6 +230,34 @@ def test_crossing_batches_over_the_same_new_people_register_exactly_what_they_ca
         assert answers[1].body["created"] + answers[3].body["created"] == 30
         assert answers[0].body["duplicate"] + answers[2].body["duplicate"] == 30
         assert answers[1].body["duplicate"] + answers[3].body["duplicate"] == 30
+
+
+def test_a_committees_lists_sent_at_once_are_each_answered_as_one_lookup_answers(site):
+    """POST /api/v1/eligibility/batch from every worker at once (R13): each list answers 200, each row
+    as GET …/eligibility answers for that person; a mistyped row and an unknown number stay rows."""
+    people = new_people(30)
+    records = records_for("committee", people, 60)
+    assert_served([site.batch("serve-a", records)()], site.server.log())
+    site.remember("serve-a", records)
+    query = {"application_year": 2026, "required_years": 2}
+    applicants = [{"id_number": number, "name": name, **query} for number, name in people]
+    applicants += [{"id_number": "33110219800101123", **query}, {"id_number": new_id_number(), **query}]
+
+    def send() -> Answer:
+        payload = {"applicants": applicants}
+        return call(site.port, "POST", "/api/v1/eligibility/batch", key=site.staff_token, payload=payload)
+
+    answers = at_once([send for _ in range(6)])
+    assert_served(answers, site.server.log())
+
+    first = answers[0].body
+    assert (first["count"], first["found"], first["invalid"], first["not_found"]) == (32, 30, 1, 1)
+    assert first["applicants"][30]["errors"][0]["field"] == "applicants.30.id_number"
+    assert all(answer.body == first for answer in answers[1:])
+    for (number, _), row in zip(people[:5], first["applicants"], strict=False):
+        single = call(site.port, "GET", f"/api/v1/people/{number}/eligibility?application_year=2026&required_years=2",
+                      key=site.staff_token)  # fmt: skip
+        assert single.status == 200 and row["result"] == single.body
 
 
 def test_readers_with_valid_keys_are_never_refused_while_writers_write(site):

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils import timezone
 from ninja import Field, Router
 from pydantic import BaseModel
 
 from cehours.ledger.applicants import MAX_APPLICANTS, ROW_STATUS_LABELS, Applicant, RowStatus, applicants_judged
 from cehours.privacy.models import ReadAction, ReadOutcome
-from cehours.privacy.services import (
-    LookupLimited,
-    caller_of,
-    lookup_misses,
-    record_read,
-    refuse_if_over_limit,
-)
+from cehours.privacy.services import LookupLimited, record_read, refuse_if_over_limit
 from cehours.rules.eligibility import VERDICT_LABELS
 from cehours.rules.titles import TitleLevel
 
@@ -78,11 +71,9 @@ def eligibility_batch(request, payload: EligibilityBatchIn):
     the list is `refused` unread, and a caller already over it gets 429 for the whole list."""
     action = ReadAction.API_ELIGIBILITY_BATCH
     try:
-        refuse_if_over_limit(request, action)
+        allowed = refuse_if_over_limit(request, action)
     except LookupLimited as exc:
         raise ApiInputError(exc.field, exc.message, ErrorCode.RATE_LIMITED, status=429) from None
-    limit = settings.LOOKUP_MISSES_PER_HOUR
-    allowed = limit - lookup_misses(caller_of(request).key, limit=limit)
     applicants = [Applicant(**row.model_dump()) for row in payload.applicants]
     verdicts = applicants_judged(request.auth, applicants, today=timezone.localdate(), misses_allowed=allowed)
 

@@ -10,6 +10,7 @@ A proof file is checked as evidence is before it is kept.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import timedelta
 
@@ -33,8 +34,11 @@ def upload_keep(*, user, name: str, content: bytes, purpose: str = EVIDENCE) -> 
     (as a declaration would) for a proof file that is not acceptable evidence."""
     if purpose == EVIDENCE:
         inspect(content)
-    _sweep()
-    stored = default_storage.save(f"{FOLDER}/{secrets.token_hex(16)}", ContentFile(content))
+    now = timezone.now()
+    _sweep(now)
+    # The name carries when it was kept, so the sweep needs nothing from the storage but names:
+    # not every storage can tell a file's age (Storage.get_modified_time may be unimplemented).
+    stored = default_storage.save(f"{FOLDER}/{int(now.timestamp())}-{secrets.token_hex(16)}", ContentFile(content))
     return signing.dumps({"user": user.pk, "path": stored, "name": name[:255], "for": purpose}, salt=SALT)
 
 
@@ -67,19 +71,17 @@ def upload_take(user, token: str, purpose: str = EVIDENCE) -> tuple[str, bytes] 
     return claim["name"], content
 
 
-def _sweep() -> None:
-    """Delete kept files older than a day (their tokens have lapsed)."""
+def _sweep(now) -> None:
+    """Delete kept files older than a day (their tokens have lapsed); a name that does not say when
+    it was kept is from before names did, so older than any live token too."""
     try:
         _, names = default_storage.listdir(FOLDER)
     except FileNotFoundError:
         return
-    cutoff = timezone.now() - KEPT_FOR
+    cutoff = (now - KEPT_FOR).timestamp()
     for name in names:
-        path = f"{FOLDER}/{name}"
-        try:
-            if default_storage.get_modified_time(path) < cutoff:
-                default_storage.delete(path)
-        except FileNotFoundError:
-            pass  # taken by its form between listdir and here: nothing left to sweep
-        except NotImplementedError:
-            return  # a storage that cannot tell a file's age: kept files stay until taken
+        stamp, _, _ = name.partition("-")
+        if stamp.isdigit() and int(stamp) >= cutoff:
+            continue
+        with contextlib.suppress(FileNotFoundError):  # taken by its form since listdir: nothing to sweep
+            default_storage.delete(f"{FOLDER}/{name}")

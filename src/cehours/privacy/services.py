@@ -117,16 +117,19 @@ def lookup_misses(caller_key: str, *, limit: int) -> int:
     return rows.values("pk")[:limit].count()  # bounded: never counts further than the limit
 
 
-def refuse_if_over_limit(request, action: ReadAction) -> None:
-    """Raise LookupLimited (and record the refusal) when the caller is over the limit of misses.
+def refuse_if_over_limit(request, action: ReadAction) -> int:
+    """Raise LookupLimited (and record the refusal) when the caller is over the limit of misses;
+    otherwise return how many misses the caller has left this hour (a list spends them row by row).
 
     Called before every lookup by full ID number, hit or miss: were hits still answered, the loop
     would go on telling hits from refusals.
     """
     limit = settings.LOOKUP_MISSES_PER_HOUR
-    if lookup_misses(caller_of(request).key, limit=limit) >= limit:
+    left = limit - lookup_misses(caller_of(request).key, limit=limit)
+    if left <= 0:
         record_read(request, action, outcome=ReadOutcome.REFUSED)
         raise LookupLimited
+    return left
 
 
 def record_lookup(request, action: ReadAction, person) -> None:
