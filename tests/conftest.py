@@ -20,6 +20,8 @@ from cehours.ledger.models import Source
 from cehours.ledger.services import entry_register
 from cehours.people.models import County, Series, Unit
 from cehours.people.services import person_register
+from cehours.reports.pdf import FontMissing, font_faces
+from cehours.reports.signing import make_self_signed
 from cehours.rules.hours import CATEGORY_LABELS, Category
 
 PASSWORD = "test-password-123"
@@ -166,3 +168,27 @@ def bearer():
         return {"HTTP_AUTHORIZATION": f"Bearer {token_issue(user=user)}"}
 
     return make
+
+
+# Certificates (cehours.reports) need a signing certificate, made here self-signed per test, and a
+# Chinese font to embed: the system's (.ci/run installs fonts-noto-cjk); without one they skip, saying so.
+@pytest.fixture
+def signing(settings, tmp_path):
+    made = make_self_signed(tmp_path / "signing", "测试用学时平台（自签名）")
+    settings.CEHOURS_SIGNING_CERT_FILE = str(made.cert_file)
+    settings.CEHOURS_SIGNING_KEY_FILE = str(made.key_file)
+    return made
+
+
+@pytest.fixture
+def cjk_font():
+    try:
+        return font_faces()
+    except FontMissing:
+        pytest.skip("no Chinese font to embed (apt-get install fonts-noto-cjk, or set CEHOURS_PDF_FONT)")
+
+
+@pytest.fixture
+def certifiable(signing, cjk_font):
+    """Both of what issuing a certificate needs."""
+    return signing

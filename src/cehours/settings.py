@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "cehours.web",
     "cehours.ops",
     "cehours.privacy",
+    "cehours.reports",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +213,15 @@ else:
 # The address that links in emails point to; empty = the address the staff member's browser used
 # (which ALLOWED_HOSTS has checked).
 CEHOURS_PUBLIC_URL = env_str("CEHOURS_PUBLIC_URL", "").rstrip("/")
+# Hours certificates (cehours.reports): the Chinese font embedded in the PDF ("path#face" for a
+# collection; empty = the first of reports.pdf.FONT_CANDIDATES present), the signing certificate and
+# key (PEM; empty = <data dir>/signing/, which `cehours demo` fills with a self-signed pair) and the
+# issuer printed on the certificate.
+CEHOURS_PDF_FONT = env_str("CEHOURS_PDF_FONT", "")
+CEHOURS_PDF_FONT_BOLD = env_str("CEHOURS_PDF_FONT_BOLD", "")
+CEHOURS_SIGNING_CERT_FILE = env_str("CEHOURS_SIGNING_CERT_FILE", "")
+CEHOURS_SIGNING_KEY_FILE = env_str("CEHOURS_SIGNING_KEY_FILE", "")
+CEHOURS_CERTIFICATE_ISSUER = env_str("CEHOURS_CERTIFICATE_ISSUER", "丽水市专业技术人员继续教育学时管理平台")
 # A reset link works once and for this long (Django's token: it lapses when the password changes).
 PASSWORD_RESET_TIMEOUT = env_int("CEHOURS_RESET_LINK_HOURS", 24, minimum=1) * 3600
 

@@ -151,6 +151,7 @@ MAY = {
     Action.RELEASE_PERSON: lambda k: k.role == Role.UNIT_STAFF,
     Action.MANAGE_UNITS: lambda k: k.role == Role.HR_ADMIN,
     Action.EDIT_ROSTER: lambda k: k.role == Role.UNIT_STAFF,
+    Action.WITHDRAW_CERTIFICATE: lambda k: k.role == Role.HR_ADMIN,
 }
 # What a person does with their own rows (their record, declarations, evidence, audit events).
 OWN = {Action.VIEW_PERSON, Action.EVALUATE, Action.VIEW_EVIDENCE, Action.DECLARE, Action.READ_AUDIT}
@@ -461,6 +462,7 @@ URLS = [
     ("get", "/people/{id}/", "person", None, Action.VIEW_PERSON),
     ("get", "/people/{id}/entries/", "person", None, Action.VIEW_PERSON),
     ("get", "/people/{id}/eligibility/", "person", None, Action.VIEW_PERSON),
+    ("get", "/people/{id}/certificate/", "person", None, Action.VIEW_PERSON),
     ("get", "/declarations/{id}/", "declaration", None, Action.VIEW_PERSON),
     ("post", "/declarations/{id}/act/", "declaration", None, Action.VIEW_PERSON),
     ("post", "/declarations/{id}/decide/", "declaration", None, Action.VIEW_PERSON),

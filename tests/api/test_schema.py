@@ -41,6 +41,8 @@ DOCUMENTED_OPERATIONS = {
     "GET /api/v1/people/{id_number}/eligibility",
     "GET /api/v1/people/{id_number}/entries",
     "POST /api/v1/eligibility/batch",
+    "GET /api/v1/people/{id_number}/certificate",
+    "GET /api/v1/certificates/{code}",
 }
 CONFORMANCE_CHECKS = [
     not_a_server_error,
@@ -71,10 +73,11 @@ def api_schema(django_db_serialized_rollback, transactional_db):
 
 
 @pytest.fixture
-def known_person(api_schema, make_person, make_staff, add_hours):
+def known_person(api_schema, make_person, make_staff, add_hours, certifiable):
     """A person in 莲都区 with one qualified past year and one year short of hours; a 初级 title and a
     title table of 2 years for every level of their series, so that R13's defaults exist (a query
-    without required_years is answered, one with 2 needs no override reason)."""
+    without required_years is answered, one with 2 needs no override reason); a signing certificate,
+    so that their hours certificate is issued."""
     person = make_person(name="接口测试人员", title_level="初级")
     city_hr = make_staff("hr_admin")
     for level in TitleLevel:

@@ -78,6 +78,7 @@ class Action(models.TextChoices):
     RELEASE_PERSON = "release_person", "办理人员调出本单位"
     MANAGE_UNITS = "manage_units", "登记单位"
     EDIT_ROSTER = "edit_roster", "维护本单位人员名册"
+    WITHDRAW_CERTIFICATE = "withdraw_certificate", "撤销学时证明"
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,10 @@ POLICY: dict[Action, tuple[Allow, ...]] = {
     # city's: services.unit_save asks for a city-wide grant); units keep their own roster.
     Action.MANAGE_UNITS: (_allow(Role.HR_ADMIN),),
     Action.EDIT_ROSTER: (_allow(Role.UNIT_STAFF),),
+    # 第十八条: the certificate is the platform's statement, so the HR bureau in whose scope the
+    # person is withdraws it (a figure found wrong, a record annulled); the ledger itself is corrected
+    # by its own doors, and the verify page then reports the change.
+    Action.WITHDRAW_CERTIFICATE: (_allow(Role.HR_ADMIN),),
 }
 
 # Actions a person takes on their own rows (their record, declarations, evidence, audit events).
@@ -171,6 +176,7 @@ DENIED_MESSAGES: dict[Action, str] = {
     Action.RELEASE_PERSON: "只有人员所在单位的经办人可以办理调出",
     Action.MANAGE_UNITS: "只有人力社保部门管理员可以登记其范围内的单位",
     Action.EDIT_ROSTER: "只有单位经办人可以维护本单位人员名册",
+    Action.WITHDRAW_CERTIFICATE: "只有人员所在地的人力社保部门管理员可以撤销学时证明",
 }
 
 

@@ -6,9 +6,16 @@ from django.utils import timezone
 from ninja import Field, Router
 from pydantic import BaseModel
 
-from cehours.ledger.applicants import MAX_APPLICANTS, ROW_STATUS_LABELS, Applicant, RowStatus, applicants_judged
-from cehours.privacy.models import ReadAction, ReadOutcome
-from cehours.privacy.services import LookupLimited, record_read, refuse_if_over_limit
+from cehours.ledger.applicants import (
+    MAX_APPLICANTS,
+    ROW_STATUS_LABELS,
+    Applicant,
+    RowStatus,
+    applicants_judged,
+    record_verdict_reads,
+)
+from cehours.privacy.models import ReadAction
+from cehours.privacy.services import LookupLimited, refuse_if_over_limit
 from cehours.rules.eligibility import VERDICT_LABELS
 from cehours.rules.titles import TitleLevel
 
@@ -77,14 +84,9 @@ def eligibility_batch(request, payload: EligibilityBatchIn):
     applicants = [Applicant(**row.model_dump()) for row in payload.applicants]
     verdicts = applicants_judged(request.auth, applicants, today=timezone.localdate(), misses_allowed=allowed)
 
+    record_verdict_reads(request, action, verdicts)
     out = []
     for index, row in enumerate(verdicts):
-        if row.person is not None:  # judged, or found with a field to fix
-            record_read(request, action, person=row.person)
-        elif row.status is RowStatus.NOT_FOUND:
-            record_read(request, action, outcome=ReadOutcome.MISSED)
-        elif row.status is RowStatus.REFUSED:
-            record_read(request, action, outcome=ReadOutcome.REFUSED)
         result = row.result
         out.append(
             {

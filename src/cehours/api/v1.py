@@ -9,7 +9,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
-from . import eligibility, people, records
+from . import certificates, eligibility, people, records
 from .auth import AUTH
 from .errors import ApiInputError, ErrorCode, error_body, validation_errors
 from .middleware import exception_answer
@@ -93,3 +93,4 @@ def health(request):
 api.add_router("/", people.router)
 api.add_router("/", eligibility.router)
 api.add_router("/", records.router)
+api.add_router("/", certificates.router)

@@ -155,3 +155,18 @@ def _notes(applicant: Applicant, person: Person) -> tuple[str, ...]:
     elif series and registered is not None and series not in (registered.code, registered.name):
         notes.append(f"名单上的系列“{series}”与登记的系列“{registered.name}”不一致")
     return tuple(notes)
+
+
+def record_verdict_reads(request, action, verdicts: Sequence[ApplicantVerdict]) -> None:
+    """The access log of a judged list: a read of each person found, a miss for each row not found
+    (what the throttle counts), a refusal for each row left unread."""
+    from cehours.privacy.models import ReadOutcome
+    from cehours.privacy.services import record_read
+
+    for row in verdicts:
+        if row.person is not None:  # judged, or found with a field to fix
+            record_read(request, action, person=row.person)
+        elif row.status is RowStatus.NOT_FOUND:
+            record_read(request, action, outcome=ReadOutcome.MISSED)
+        elif row.status is RowStatus.REFUSED:
+            record_read(request, action, outcome=ReadOutcome.REFUSED)

@@ -22,6 +22,12 @@ class ReadAction(models.TextChoices):
     EXPORT = "export", "导出学时交换文件"
     OVERVIEW_CSV = "overview_csv", "导出学时汇总 CSV"
     EVIDENCE = "evidence", "查看证明材料"
+    CERTIFICATE = "certificate", "出具学时证明"
+    API_CERTIFICATE = "api_certificate", "接口：出具学时证明"
+    # The verify page needs no sign-in: a guessed code is a miss, throttled like an ID number.
+    CERTIFICATE_VERIFY = "certificate_verify", "核验学时证明"
+    API_CERTIFICATE_VERIFY = "api_certificate_verify", "接口：核验学时证明"
+    COMMITTEE_LIST = "committee_list", "评审名单学时判断"
 
 
 class ReadOutcome(models.TextChoices):

@@ -18,6 +18,7 @@ def navigation(request) -> dict:
         "nav_spot_checks": highest_level(user, Action.SPOT_CHECK) >= 2,
         "nav_seminars": can(user, Action.VIEW_SEMINAR),
         "nav_is_staff": is_staff(user),
+        "nav_committee": bool(grants_for(user, Action.EVALUATE)),
         "nav_unplaced": reaches_unplaced(user),
         "nav_claim": bool(claim_units(user)),
         "nav_units": can(user, Action.MANAGE_UNITS),

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from cehours.demo import DEMO_PASSWORD, load_demo
+from cehours.reports.signing import SigningUnavailable, default_directory, identity, make_self_signed
 
 
 class Command(BaseCommand):
@@ -40,6 +41,16 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"演示数据已存在（{result['people']} 名人员），未重复生成。")
+        self._demo_signing_identity()
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for account in result["accounts"]:
             self.stdout.write(f"  {account.username:<14} {account.description}")
+
+    def _demo_signing_identity(self) -> None:
+        """The demo signs its certificates with a self-signed certificate of its own (a real
+        deployment configures the one its CA issued: README, "Hours certificates")."""
+        try:
+            identity()
+        except SigningUnavailable:
+            made = make_self_signed(default_directory(), "丽水市继续教育学时管理平台（演示，自签名）")
+            self.stdout.write(f"已生成演示用自签名证书：{made.cert_file}")
