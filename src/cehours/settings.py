@@ -61,6 +61,10 @@ INSTALLED_APPS = [
     "cehours.ops",
     "cehours.privacy",
     "cehours.reports",
+    "django_tasks",
+    "django_tasks_db",
+    "cehours.jobs",
+    "cehours.reminders",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +226,15 @@ CEHOURS_PDF_FONT_BOLD = env_str("CEHOURS_PDF_FONT_BOLD", "")
 CEHOURS_SIGNING_CERT_FILE = env_str("CEHOURS_SIGNING_CERT_FILE", "")
 CEHOURS_SIGNING_KEY_FILE = env_str("CEHOURS_SIGNING_KEY_FILE", "")
 CEHOURS_CERTIFICATE_ISSUER = env_str("CEHOURS_CERTIFICATE_ISSUER", "丽水市专业技术人员继续教育学时管理平台")
+# Background jobs (cehours.jobs) through Django's Tasks API, stored in the platform's own database so
+# the embedded setup needs no other service; `cehours worker` runs them (`cehours serve` starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A file of more rows than this is written by a background job, not inside the request.
+CEHOURS_INLINE_EXPORT_ROWS = env_int("CEHOURS_INLINE_EXPORT_ROWS", 20000)
+# Reminders (`cehours remind`, run daily): the days they go out, month-day; an SMS provider's class
+# (a dotted path; none configured: no SMS is sent).
+CEHOURS_REMINDER_DATES = env_str("CEHOURS_REMINDER_DATES", "09-01,11-01,12-01")
+CEHOURS_SMS_SENDER = env_str("CEHOURS_SMS_SENDER", "")
 # A reset link works once and for this long (Django's token: it lapses when the password changes).
 PASSWORD_RESET_TIMEOUT = env_int("CEHOURS_RESET_LINK_HOURS", 24, minimum=1) * 3600
 

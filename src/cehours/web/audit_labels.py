@@ -16,6 +16,7 @@ _AUDIT_AREAS = {
     "audit": "审计", "privacy": "个人信息", "seminar": "高研班", "spot_check": "抽查复审", "integrity": "诚信档案",
     "demo": "演示数据", "rules": "学时规则", "catalogue": "学习形式目录", "exchange": "对接与数据交换",
     "titles": "职称", "registration": "人员注册", "activation": "账号激活", "certificate": "学时证明",
+    "jobs": "后台任务", "reminders": "学时提醒",
 }  # fmt: skip
 _OBJECT_TYPES = {
     "user": "账号", "person": "人员", "declaration": "申报", "entry": "学时记录", "grant": "授权", "unit": "单位",
@@ -24,7 +25,7 @@ _OBJECT_TYPES = {
     "audit_chain": "审计日志链", "connected_system": "对接系统", "demo": "演示数据", "held_record": "暂缓登记记录",
     "installation": "平台安装", "integrity_entry": "诚信档案记录", "ledger_entry": "学时记录",
     "person_year_total": "年度学时汇总", "rule_version": "学时规则版本", "seminar_project": "高研班项目",
-    "title_requirement": "职称申报年限", "certificate": "学时证明",
+    "title_requirement": "职称申报年限", "certificate": "学时证明", "job": "后台任务", "reminder": "学时提醒",
 }  # fmt: skip
 
 
@@ -57,7 +58,8 @@ _AUDIT_FIELDS = {
     "sha256": "文件校验值", "fingerprint": "指纹", "must_change_password": "须修改密码",
     "tokens_revoked": "已作废令牌数", "revoked": "已作废", "revoked_keys": "已作废密钥", "code": "代码",
     "active": "启用", "categories": "科目类别", "industries": "行业", "seed": "随机种子", "through": "截至",
-    "last_year": "截止年度", "digest": "文件摘要（SHA-256）", "withdrawn": "已撤销",
+    "last_year": "截止年度", "digest": "文件摘要（SHA-256）", "withdrawn": "已撤销", "params": "参数",
+    "in_app": "站内消息", "emailed": "电子邮件", "only_short": "只看未合格",
     "first_year": "起始年度", "short_people": "未达标人数", "attendee_lists": "学员名单", "evidence": "证明材料",
     "spot_check": "抽查", "project": "项目", "lifted_on": "撤销日期", "expires_at": "到期时间",
     "title_level": "职称等级", "title_obtained_on": "取得职称日期", "id_number": "身份证号码",

@@ -5,33 +5,22 @@ from __future__ import annotations
 import io
 
 from django import forms
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from cehours.access.policy import Action
 from cehours.integration.tables import write_csv
+from cehours.jobs.kinds import OVERVIEW_CSV_COLUMNS, overview_rows
+from cehours.jobs.models import JobKind
+from cehours.jobs.services import job_request
 from cehours.ledger.selectors import OverviewRows, compliance_overview
 from cehours.people.models import Person, Series
-from cehours.rules.hours import format_hours
 
 from .forms import year_field
 from .permissions import allowed
-
-# Headers as the page names them: the file is opened by people, in Excel or WPS (UTF-8 with BOM).
-CSV_COLUMNS = [
-    "姓名",
-    "身份证号码（脱敏）",
-    "工作单位",
-    "职称系列",
-    "一般公需科目",
-    "行业公需科目",
-    "公需科目合计",
-    "专业科目",
-    "总学时",
-    "是否合格",
-]
 
 
 class OverviewForm(forms.Form):
@@ -59,9 +48,15 @@ def overview(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_bound else {}
     year = data.get("year") or timezone.localdate().year
     people, summary = compliance_overview(request.user, year=year, only_short=bool(data.get("only_short")))
+    shown = summary["short"] if data.get("only_short") else summary["people"]
+    if data.get("format") == "csv" and shown > settings.CEHOURS_INLINE_EXPORT_ROWS:
+        # More rows than a request should take seconds to write: a background job, and its page.
+        params = {"year": year, "only_short": bool(data.get("only_short"))}
+        title = f"{year}年学时汇总" + ("（未合格）" if params["only_short"] else "")
+        job = job_request(request.user, kind=JobKind.OVERVIEW_CSV, params=params, title=title)
+        return redirect("web:job", pk=job.pk)
     if data.get("format") == "csv":
         return _csv(people, year, in_progress=year >= timezone.localdate().year)
-    shown = summary["short"] if data.get("only_short") else summary["people"]
     page: Page[Person] = Paginator(OverviewRows(people, shown), 100).get_page(data.get("page") or 1)
     names = dict(Series.objects.filter(code__in=list(summary["series_rules"])).values_list("code", "name"))
     own = [(names.get(code, code), rules) for code, rules in summary["series_rules"].items()]
@@ -72,17 +67,8 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 def _csv(people, year: int, *, in_progress: bool = False) -> HttpResponse:
-    short = "进行中" if in_progress else "不合格"
-    # Tuples, not a model object and its unit and series a row: 200,000 people at city scale.
-    columns = ("name", "id_number_masked", "unit__name", "series__name", "gp", "ip", "public", "pro", "total")
-    rows = (
-        [name, masked, unit or "", series or "", *(format_hours(v) for v in hours), "合格" if qualified else short]
-        for name, masked, unit, series, *hours, qualified in people.values_list(*columns, "qualified").iterator(
-            chunk_size=2000
-        )
-    )
     buffer = io.StringIO()
-    write_csv(CSV_COLUMNS, rows, buffer)
+    write_csv(OVERVIEW_CSV_COLUMNS, overview_rows(people, in_progress=in_progress), buffer)
     response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="cehours-compliance-{year}.csv"'
     return response

@@ -10,7 +10,10 @@ worker closes whatever it might still have inherited before it serves a request.
 
 from __future__ import annotations
 
+import atexit
 import os
+import subprocess
+import sys
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -50,6 +53,24 @@ def _post_fork(arbiter, worker) -> None:
     close_inherited_resources()
 
 
+def start_job_worker() -> subprocess.Popen:
+    """One `cehours worker` beside the web workers (its own process and database connection), stopped
+    when the server stops; it watches this process and leaves on its own if the server is killed."""
+    command = [sys.executable, "-m", "cehours.manage", "worker", "--parent", str(os.getpid())]
+    worker = subprocess.Popen(command, env=os.environ.copy())
+
+    def stop() -> None:
+        if worker.poll() is None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+    atexit.register(stop)
+    return worker
+
+
 class Command(BaseCommand):
     help = "以 gunicorn 启动平台（生产级 WSGI 服务器）"
 
@@ -58,6 +79,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
         parser.add_argument("--workers", type=int, default=None, help="工作进程数，默认 WEB_CONCURRENCY 或 2×CPU+1")
         parser.add_argument("--no-migrate", action="store_true", help="启动前不执行数据库迁移")
+        parser.add_argument("--no-worker", action="store_true", help="不启动后台任务进程（另行运行 cehours worker）")
 
     def handle(self, *args, **options):
         from gunicorn.app.base import BaseApplication
@@ -107,5 +129,7 @@ class Command(BaseCommand):
             def load(self):
                 return application
 
+        if not options["no_worker"]:
+            start_job_worker()
         self.stdout.write(f"cehours 已启动：http://{bind}/ （{workers} 个工作进程，Ctrl+C 停止）")
         Server().run()

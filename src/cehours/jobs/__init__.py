@@ -1,0 +1,1 @@
+"""Background jobs: long exports run by a worker (Django's Tasks API), their progress and files."""
