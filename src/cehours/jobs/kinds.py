@@ -51,7 +51,9 @@ def overview_rows(people, *, in_progress: bool, progress: Progress | None = None
 
 def overview_csv(job: Job, out: io.TextIOBase, progress: Progress) -> int:
     year = job.params["year"]
-    people, summary = compliance_overview(job.requested_by, year=year, only_short=job.params.get("only_short", False))
+    people, summary = compliance_overview(
+        job.requested_by, year=year, unit=job.params.get("unit"), only_short=job.params.get("only_short", False)
+    )
     progress(0, summary["short"] if job.params.get("only_short") else summary["people"])
     rows = overview_rows(people, in_progress=year >= timezone.localdate().year, progress=progress)
     return write_csv(OVERVIEW_CSV_COLUMNS, rows, out)

@@ -6,6 +6,9 @@ The rules are cehours.people.services'; these views parse, call and render.
 
 from __future__ import annotations
 
+import io
+from urllib.parse import quote
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,9 +19,12 @@ from django.views.decorators.http import require_POST
 
 from cehours.access.policy import Action, claim_units, reaches_everything, restrict
 from cehours.errors import FieldError
+from cehours.integration.tables import write_xlsx
 from cehours.ledger.selectors import people_year_compliance
 from cehours.people.models import County, Person, Series, TitleLevelChoice, Unit, UnitKind
 from cehours.people.services import roster_person_add, roster_title_set, unit_save
+from cehours.privacy.models import ReadAction
+from cehours.privacy.services import record_read
 
 from .forms import DATE_ERRORS, year_field
 from .permissions import allowed
@@ -127,6 +133,8 @@ def roster(request: HttpRequest) -> HttpResponse:
     )
     # R19: the roster's compliance, each person with the figures of their own page (R11).
     compliance = people_year_compliance(people, year)
+    if request.GET.get("format") == "xlsx" and status == 200:
+        return _assessment_xlsx(request, people, compliance, year, units_)
     page_rows = [(p, compliance[p.pk]) for p in page.object_list]
     counts = {"qualified": 0, "in_progress": 0, "short": 0}
     for row in compliance.values():
@@ -135,6 +143,33 @@ def roster(request: HttpRequest) -> HttpResponse:
                "levels": [c.label for c in TitleLevelChoice], "year": year, "year_form": year_form,
                "counts": counts}  # fmt: skip
     return render(request, "web/roster.html", context, status=status)
+
+
+ASSESSMENT_COLUMNS = [
+    *("姓名", "身份证号码（脱敏）", "职称系列", "年度", "一般公需科目", "行业公需科目", "公需科目合计"),
+    *("专业科目", "总学时", "是否合格", "尚缺"),
+]
+
+
+def _assessment_xlsx(request: HttpRequest, people, compliance: dict, year: int, units_: list[Unit]) -> HttpResponse:
+    """年度考核 (第十九条): the unit's people for a year, qualified or not and what is missing."""
+    rows = []
+    for person in people.select_related("series").order_by("name", "pk"):
+        c = compliance[person.pk]
+        t = c.totals
+        figures = (t.general_public, t.industry_public, t.public, t.professional, t.total)
+        missing = "；".join(s.message for s in c.shortfalls)
+        series = person.series.name if person.series else ""
+        rows.append([person.name, person.id_number_masked, series, year, *map(str, figures), c.status_label, missing])
+    stream = io.BytesIO()
+    write_xlsx(ASSESSMENT_COLUMNS, rows, stream)
+    record_read(request, ReadAction.EXPORT, count=len(rows))
+    unit_name = units_[0].name if units_ else "本单位"
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(stream.getvalue(), content_type=xlsx)
+    name = quote(f"{unit_name}{year}年度考核学时名单.xlsx", safe="")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    return response
 
 
 @require_POST
