@@ -49,3 +49,31 @@ class FieldError(ValueError):
         self.field = field
         self.message = message
         self.code = code
+
+
+# What each code means, for pages that count records by code (data quality on /systems/quality/).
+ERROR_CODE_LABELS: dict[ErrorCode, str] = {
+    ErrorCode.REQUIRED: "缺少必填项",
+    ErrorCode.INVALID: "填写格式有误",
+    ErrorCode.OUT_OF_RANGE: "超出允许范围",
+    ErrorCode.INVALID_ID_NUMBER: "身份证号码有误",
+    ErrorCode.NOT_FOUND: "未找到",
+    ErrorCode.UNAUTHENTICATED: "未登录或密钥无效",
+    ErrorCode.FORBIDDEN: "无权操作",
+    ErrorCode.UNAVAILABLE: "服务暂时不可用",
+    ErrorCode.INTERNAL: "系统内部错误",
+    ErrorCode.TOO_LARGE: "内容过大",
+    ErrorCode.RATE_LIMITED: "查询过于频繁",
+    ErrorCode.NAME_MISMATCH: "姓名与登记不一致",
+    ErrorCode.CONFLICT: "与已登记记录冲突",
+    ErrorCode.CATEGORY_NOT_ALLOWED: "无权登记该科目类别",
+    ErrorCode.INDUSTRY_NOT_ALLOWED: "无权登记该行业人员",
+    ErrorCode.DAILY_CAP: "超过当日线下学时上限",
+    ErrorCode.FUTURE_DATE: "完成日期晚于今天",
+    ErrorCode.ABOVE_RECORD_LIMIT: "单条记录学时超过上限",
+    ErrorCode.ABOVE_SYSTEM_YEAR_LIMIT: "该系统本年度登记学时超过上限",
+    ErrorCode.TOO_OLD: "记录年度过早",
+    ErrorCode.LIKELY_DUPLICATE: "疑似重复",
+    ErrorCode.OUTSIDE_SERIES: "不属于项目的行业（系列）",
+    ErrorCode.HELD_REJECTED: "经审核不予登记",
+}

@@ -177,11 +177,14 @@ def test_the_list_is_bounded_and_well_formed_or_refused_whole(client, make_perso
     empty = post(client, headers, [], status=422)
     wrong_type = post(client, headers, [{"id_number": person.id_number, "application_year": "明年"}], status=422)
     long_reason = post(client, headers, [row(person, override_reason="理" * 201)], status=422)
+    # JSON true must not pass as 1 year: the committee would be judged on a figure nobody sent.
+    boolean_years = post(client, headers, [row(person, required_years=True)], status=422)
 
     assert too_many["errors"][0]["field"] == "applicants"
     assert empty["errors"][0]["field"] == "applicants"
     assert wrong_type["errors"][0]["field"] == "applicants.0.application_year"
     assert long_reason["errors"][0]["field"] == "applicants.0.override_reason"
+    assert boolean_years["errors"][0]["field"] == "applicants.0.required_years"
     assert not ReadEvent.objects.filter(action=ReadAction.API_ELIGIBILITY_BATCH).exists()
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.utils import timezone
 from ninja import Field, Router
-from pydantic import BaseModel
+from pydantic import BaseModel, Strict
 
 from cehours.ledger.applicants import (
     MAX_APPLICANTS,
@@ -26,14 +28,18 @@ from .schemas import EligibilityOut, ErrorItem, ErrorOut, Out
 router = Router(tags=["eligibility"])
 
 
+# JSON true is not a year: lax pydantic would take it as 1 and the caller would never learn.
+_Int = Annotated[int, Strict()]
+
+
 class ApplicantIn(BaseModel):
     id_number: str = Field(..., max_length=32, description="公民身份号码")
     name: str = Field("", max_length=50, description="姓名；与登记不一致时在 notes 中说明，仍按身份证号码判断")
     series: str = Field("", max_length=64, description="职称系列代码或名称；与登记不一致时在 notes 中说明")
     level: TitleLevel | None = Field(None, description="申报等级，默认为现职称等级的上一级")
-    application_year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR, description="申报年度，默认为当年")
-    required_years: int | None = Field(None, ge=0, le=20, description="规定年限，默认取职称年限表")
-    since_year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR, description="起算年份，默认为取得现职称年份")
+    application_year: _Int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR, description="申报年度，默认为当年")
+    required_years: _Int | None = Field(None, ge=0, le=20, description="规定年限，默认取职称年限表")
+    since_year: _Int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR, description="起算年份，默认为取得现职称年份")
     override_reason: str = Field("", max_length=200, description="调整规定年限或起算年份的理由")
 
 

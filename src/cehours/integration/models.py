@@ -47,3 +47,23 @@ class SystemKey(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "对接系统密钥"
+
+
+class IntakeTally(models.Model):
+    """How many of a system's records ended how on a day, by the code of why (data quality, issue 13):
+    one row per (system, day, outcome, code), counted up by every batch. Rejected records are not
+    kept themselves (they never entered the ledger); their count and reason are."""
+
+    system = models.ForeignKey(ConnectedSystem, models.CASCADE, related_name="tallies", verbose_name="对接系统")
+    day = models.DateField("日期")
+    outcome = models.CharField("结果", max_length=16)  # created | duplicate | rejected | held
+    code = models.CharField("原因代码", max_length=32, blank=True)  # rejected / held: the first reason's code
+    field = models.CharField("字段", max_length=32, blank=True)  # and the record field it names
+    count = models.PositiveIntegerField("记录数", default=0)
+    last_at = models.DateTimeField("最近一次收到")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "对接数据统计"
+        constraints = [
+            models.UniqueConstraint(fields=["system", "day", "outcome", "code", "field"], name="intake_tally_once"),
+        ]

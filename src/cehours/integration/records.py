@@ -29,6 +29,14 @@ class Activity(StrEnum):
     OTHER = "other"
 
 
+# The record's fields as the pages name them (data quality counts refusals by field and code).
+FIELD_LABELS = {
+    "record": "记录", "source_record_id": "来源记录号", "id_number": "身份证号码", "name": "姓名",
+    "category": "科目类别", "activity": "学习形式", "title": "名称", "completed_on": "完成日期",
+    "start_on": "开始日期", "end_on": "结束日期", "hours": "学时", "minutes": "课件时长", "level": "高研班级别",
+    "provider": "举办单位", "external_url": "链接", "industry": "行业（系列）",
+    "unit_credit_code": "单位统一社会信用代码",
+}  # fmt: skip
 ACTIVITY_LABELS = {
     Activity.ONLINE_COURSE: "在线课程",
     Activity.OFFLINE_TRAINING: "线下培训",

@@ -33,6 +33,7 @@ from cehours.rules.hours import format_hours
 from cehours.rules.ruleset import RuleSet
 
 from .models import ConnectedSystem
+from .quality import tally_batch
 from .records import ParsedRecord, Problem, parse_record
 
 MAX_BATCH = 1000
@@ -137,6 +138,7 @@ def records_intake(
                 for result, _ in candidates:
                     result.status, result.hours, result.errors = "", None, []
                 time.sleep(0.05 * (attempt + 1))
+    tally_batch(system, results, day=today, at=timezone.now())
     return BatchResult(results)
 
 
