@@ -14,7 +14,8 @@ Then, `--runs` times each, min / median / max:
 - in process: a trivial query (the baseline), one person's compliance (p95 of 200), a 1,000-record
   intake batch through POST /api/v1/records/batch, the city-wide overview (page 1, a deep page,
   only the unqualified, the CSV), `--verdicts` (10,000) eligibility verdicts in bulk and through
-  POST /api/v1/eligibility/batch in lists of 1,000;
+  POST /api/v1/eligibility/batch in lists of 1,000; once, `--certificates` (1,000) signed hours
+  certificates as the bulk job of a committee's list (the worker's code, in process);
 - over HTTP from 4 client threads against `cehours serve --no-migrate`: one person's compliance,
   p95, against /api/v1/health on the same server;
 - as commands: `export-hours` for one county (csv, xlsx) and for the whole city (csv), and
@@ -164,7 +165,7 @@ from cehours.access.services import token_issue
 from cehours.ledger.selectors import EligibilityQuestion, people_eligibility, person_compliance
 from cehours.people.models import County, Person
 
-runs, year, key, seed, verdicts = {runs}, {year}, "{key}", {seed}, {verdicts}
+runs, year, key, seed, verdicts, certificates = {runs}, {year}, "{key}", {seed}, {verdicts}, {certificates}
 rng = random.Random(seed)
 out = {{}}
 
@@ -227,6 +228,22 @@ def api_lists():
         response = api.post("/api/v1/eligibility/batch", body, content_type="application/json", **headers)
         assert response.status_code == 200, response.content[:300]
 out["eligibility_api_s"] = [timed(api_lists)[0] for _ in range(runs)]
+
+# Certificates in bulk: the job a committee's list asks for, run once through the worker's own code.
+from cehours.jobs.models import Job, JobKind, JobStatus
+from cehours.jobs.services import job_request, job_run
+from cehours.reports.pdf import FontMissing, font_faces
+try:
+    font_faces()
+except FontMissing:
+    out["certificates_s"] = None
+else:
+    wanted = [[i + 2, people[i % len(people)].pk, year - 2, year] for i in range(certificates)]
+    job = job_request(evaluator, kind=JobKind.COMMITTEE_CERTIFICATES, title="基准学时证明",
+                      params={{"verify_base": "http://127.0.0.1"}}, payload=wanted)
+    t0 = time.perf_counter(); job_run(job.pk); out["certificates_s"] = time.perf_counter() - t0
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.done == certificates, (job.status, job.error, job.done)
 
 today = timezone.localdate()
 def intake_batch(run_number):
@@ -313,7 +330,13 @@ def spread(values: list[float | None], scale: float = 1.0, digits: int = 2) -> s
 def requests_measured(env: dict, options, year: int, key: str) -> dict:
     """The in-process and HTTP rows of the table."""
     measure = MEASURE.format(
-        runs=options.runs, year=year, key=key, seed=options.seed, bench=BENCH, verdicts=options.verdicts
+        runs=options.runs,
+        year=year,
+        key=key,
+        seed=options.seed,
+        bench=BENCH,
+        verdicts=options.verdicts,
+        certificates=options.certificates,
     )
     figures = json.loads(run(["shell", "-v", "0", "-c", measure], env).strip().splitlines()[-1])
     sample = figures.pop("sample_ids")
@@ -339,6 +362,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900, help="seconds before a command is stopped")
     parser.add_argument("--http-seconds", type=float, default=5.0)
     parser.add_argument("--verdicts", type=int, default=10_000, help="eligibility verdicts asked at once")
+    parser.add_argument("--certificates", type=int, default=1000, help="signed certificates in one bulk job (run once)")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--commands-only", action="store_true", help="build the city and run only the commands")
     options = parser.parse_args()
@@ -346,7 +370,7 @@ def main() -> None:
         parser.error("--entries: at least 3 (one of each category)")
     year = time.localtime().tm_year - 1
     figures: dict = {"people": options.people, "years": options.years, "entries_per_year": options.entries,
-                     "verdicts": options.verdicts}  # fmt: skip
+                     "verdicts": options.verdicts, "certificates": options.certificates}  # fmt: skip
 
     with bench_environment() as (env, database):
         figures["database"] = database
@@ -422,6 +446,13 @@ def requests_table(f: dict) -> list[str]:
     for label, key, scale, digits, unit, against in rows:
         ratio = statistics.median(f[key]) / against
         lines.append(f"| {label} | {spread(f[key], scale, digits)} {unit} | {ratio:,.0f}× |")
+    made = f.get("certificates_s")
+    label = f"{f['certificates']:,} signed certificates, one bulk job (once)"
+    if made is None:
+        lines.append(f"| {label} | not measured: no Chinese font to embed | — |")
+    else:
+        rate = f["certificates"] / made
+        lines.append(f"| {label} | {made:.1f} s, {rate:.2f} a second | {made / base:,.0f}× |")
     return lines
 
 

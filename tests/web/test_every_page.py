@@ -32,7 +32,7 @@ pytestmark = pytest.mark.browser
 WIDTHS = (390, 1366)
 # Names a Chinese government page writes in Latin letters.
 ALLOWED_WORDS = {"API", "PDF", "JPEG", "JPG", "PNG", "XLSX", "CSV", "Excel", "WPS", "GB", "MB", "KB", "ID"}
-ALLOWED_WORDS |= {"pdf", "jpg", "jpeg", "png", "xlsx", "csv"}  # the extension of a file's own name
+ALLOWED_WORDS |= {"pdf", "jpg", "jpeg", "png", "xlsx", "csv", "zip"}  # the extension of a file's own name
 # Codes that are data — a credit code, a spot check's seed, a login on the account pages, a column
 # name of the exchange file — are marked up as such (class "mono" or <code>) and not read as words.
 VISIBLE_WORDS = """() => {

@@ -8,6 +8,8 @@ from django.db import models
 
 class JobKind(models.TextChoices):
     OVERVIEW_CSV = "overview_csv", "学时汇总 CSV"
+    COMMITTEE_PDF = "committee_pdf", "评审名单判断结果 PDF"
+    COMMITTEE_CERTIFICATES = "committee_certificates", "评审名单学时证明压缩包"
 
 
 class JobStatus(models.TextChoices):
@@ -24,6 +26,9 @@ class Job(models.Model):
     kind = models.CharField("任务类型", max_length=32, choices=JobKind.choices)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="申请人")
     params = models.JSONField("参数", default=dict)
+    # What the job works through (a judged list's rows): personal data, so kept out of the audit
+    # trail, which records `params` only, and emptied once the job has ended.
+    payload = models.JSONField("待处理数据", default=list, blank=True)
     title = models.CharField("名称", max_length=200)
     status = models.CharField("状态", max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     done = models.PositiveIntegerField("已处理", default=0)
@@ -41,6 +46,11 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def counted_in(self) -> str:
+        """What `done` and `total` count, as the page says it."""
+        return "人" if self.kind == JobKind.COMMITTEE_CERTIFICATES else "行"
 
     @property
     def percent(self) -> int:

@@ -7,6 +7,7 @@ not embedded at all, so a viewer without them shows boxes. fpdf2 subsets them th
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,17 +79,24 @@ def _qr(pdf: FPDF, text: str, x: float, y: float, size: float) -> None:
                 pdf.rect(x + (col_index + border) * cell, y + (row_index + border) * cell, cell, cell, style="F")
 
 
-def certificate_pdf(figures: dict, *, code: str, verify_url: str, issuer: str, issued_on: str) -> bytes:
+def _document(title: str, issuer: str, *, landscape: bool = False) -> FPDF:
+    """An A4 document with the Chinese faces loaded as "cjk" (regular and bold) and one page open."""
     regular, bold = font_faces()
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.set_title("专业技术人员继续教育学时证明")
+    pdf = FPDF(orientation="landscape" if landscape else "portrait", unit="mm", format="A4")
+    pdf.set_title(title)
     pdf.set_author(issuer)
     pdf.set_creator(issuer)
-    pdf.set_auto_page_break(auto=True, margin=20)
-    pdf.set_margins(20, 20, 20)
+    margin = 12 if landscape else 20
+    pdf.set_auto_page_break(auto=True, margin=margin)
+    pdf.set_margins(margin, margin, margin)
     pdf.add_font("cjk", "", regular.path, collection_font_number=regular.index)
     pdf.add_font("cjk", "B", bold.path, collection_font_number=bold.index)
     pdf.add_page()
+    return pdf
+
+
+def certificate_pdf(figures: dict, *, code: str, verify_url: str, issuer: str, issued_on: str) -> bytes:
+    pdf = _document("专业技术人员继续教育学时证明", issuer)
     width = pdf.epw
 
     pdf.set_font("cjk", "B", 20)
@@ -164,4 +172,38 @@ def certificate_pdf(figures: dict, *, code: str, verify_url: str, issuer: str, i
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
+    return bytes(pdf.output())
+
+
+def table_pdf(
+    *,
+    title: str,
+    lines: Sequence[str],
+    headings: Sequence[str],
+    widths: Sequence[float],
+    rows: Iterable[Sequence[str]],
+    issuer: str,
+    issued_on: str,
+) -> bytes:
+    """A landscape list for print: a title, a few lines above the table (counts, the file read), the
+    table with its headings repeated on every page, and who produced it when in the footer."""
+    pdf = _document(title, issuer, landscape=True)
+    width = pdf.epw
+    pdf.set_font("cjk", "B", 16)
+    pdf.cell(width, 10, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("cjk", "", 10)
+    for line in lines:
+        pdf.multi_cell(width, 6, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    pdf.set_font("cjk", "", 8.5)
+    scale = width / sum(widths)
+    with pdf.table(
+        col_widths=tuple(w * scale for w in widths), text_align="LEFT", line_height=5, repeat_headings=1
+    ) as table:
+        table.row(list(headings))
+        for row in rows:
+            table.row([str(cell) for cell in row])
+    pdf.ln(4)
+    pdf.set_font("cjk", "", 9)
+    pdf.multi_cell(width, 5.5, f"出具单位：{issuer}　　出具日期：{issued_on}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(pdf.output())

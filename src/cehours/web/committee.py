@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from cehours.access.policy import Action, grants_for
 from cehours.integration.tables import TableError, read_table, write_xlsx
+from cehours.jobs.models import JobKind
+from cehours.jobs.services import job_request
 from cehours.ledger.applicant_lists import COLUMNS, ID_COLUMN, applicants_of, listed_applicants_judged
 from cehours.ledger.applicants import (
     MAX_APPLICANTS,
@@ -28,7 +30,7 @@ from cehours.privacy.services import LookupLimited, refuse_if_over_limit
 from cehours.rules.eligibility import VERDICT_LABELS
 from cehours.rules.identifiers import mask_id_number
 
-from .certificates import _quoted
+from .certificates import _quoted, verify_base
 
 MAX_LIST_BYTES = 5 * 1024 * 1024  # a thousand rows of eight short columns is some 100 KB
 # The field names applicants_judged reports, as the template's columns name them.
@@ -45,6 +47,9 @@ FIELD_COLUMNS = {
 RESULT_COLUMNS = [
     *("行号", "身份证号码", "姓名", "单位", "职称系列", "申报年度", "状态", "结论", "理由与说明", "各年度学时"),
 ]
+# The printed list: the page's columns, the ID number always masked (paper is left on desks).
+PDF_COLUMNS = ["行号", "姓名", "身份证号码", "单位", "申报年度", "结论", "理由与说明", "各年度学时"]
+PDF_WIDTHS = [8, 14, 26, 30, 11, 16, 62, 62]
 
 
 class ListForm(forms.Form):
@@ -68,6 +73,7 @@ class ResultRow:
     verdict_label: str
     messages: tuple[str, ...]  # reasons, row errors (naming the column) and notes
     years: tuple[str, ...]  # "2024年 合格（95.0 学时）"
+    masked: str
 
     def cells(self) -> list:
         return [
@@ -81,6 +87,18 @@ class ResultRow:
             self.verdict_label,
             "；".join(self.messages),
             "；".join(self.years),
+        ]
+
+    def printed(self) -> list[str]:
+        return [
+            str(self.line),
+            self.name or "—",
+            self.masked or "—",
+            self.unit or "—",
+            str(self.application_year),
+            self.verdict_label or self.status_label,
+            "；".join(self.messages) or "—",
+            "；".join(self.years) or "—",
         ]
 
 
@@ -107,6 +125,7 @@ def _result_row(line: int, row: ApplicantVerdict, user) -> ResultRow:
         verdict_label=result.verdict_label if result else "",
         messages=tuple(messages),
         years=years,
+        masked=person.id_number_masked if person else _masked(row.applicant.id_number),
     )
 
 
@@ -162,13 +181,62 @@ def committee(request: HttpRequest) -> HttpResponse:
     verdicts = listed_applicants_judged(request.user, listed, today=timezone.localdate(), misses_allowed=allowed)
     record_verdict_reads(request, ReadAction.COMMITTEE_LIST, verdicts)
     rows = [_result_row(item.line, verdict, request.user) for item, verdict in zip(listed, verdicts, strict=True)]
-    if request.POST.get("format") == "xlsx":
+    chosen = request.POST.get("format")
+    if chosen == "pdf":
+        return _pdf_job(request, upload.name, rows)
+    if chosen == "certificates":
+        wanted = _certified_years(listed, verdicts)
+        if not wanted:
+            form.add_error("file", "名单中没有找到可出具学时证明的人员")
+            return render(request, "web/committee.html", context, status=400)
+        job = job_request(
+            request.user,
+            kind=JobKind.COMMITTEE_CERTIFICATES,
+            params={"file": upload.name, "people": len(wanted), "verify_base": verify_base(request)},
+            title="评审名单学时证明",
+            payload=wanted,
+        )
+        return redirect("web:job", pk=job.pk)
+    if chosen == "xlsx":
         stream = io.BytesIO()
         write_xlsx(RESULT_COLUMNS, (row.cells() for row in rows), stream)
         return _xlsx_response(stream.getvalue(), f"评审名单判断结果-{timezone.localdate():%Y%m%d}.xlsx")
+    counts = _counts(rows)
+    context.update({"rows": rows, "counts": counts, "total": len(rows), "filename": upload.name})
+    return render(request, "web/committee.html", context)
+
+
+def _counts(rows: list[ResultRow]) -> list[tuple[str, int]]:
     counts = [(label, sum(1 for r in rows if r.verdict == verdict)) for verdict, label in VERDICT_LABELS.items()]
     counts += [
         (ROW_STATUS_LABELS[s], sum(1 for r in rows if r.status == s.value)) for s in RowStatus if s != RowStatus.FOUND
     ]
-    context.update({"rows": rows, "counts": counts, "total": len(rows), "filename": upload.name})
-    return render(request, "web/committee.html", context)
+    return counts
+
+
+def _pdf_job(request: HttpRequest, filename: str, rows: list[ResultRow]) -> HttpResponse:
+    """The judged list as a PDF, written by the worker: fpdf2 lays out a thousand rows in about 20 s."""
+    summary = "，".join(f"{label} {n} 人" for label, n in _counts(rows) if n)
+    lines = [f"名单文件：{filename}，共 {len(rows)} 人（{summary}）", "身份证号码已作脱敏处理。"]
+    job = job_request(
+        request.user,
+        kind=JobKind.COMMITTEE_PDF,
+        params={"file": filename, "rows": len(rows), "lines": lines, "headings": PDF_COLUMNS, "widths": PDF_WIDTHS},
+        title="评审名单判断结果",
+        payload=[row.printed() for row in rows],
+    )
+    return redirect("web:job", pk=job.pk)
+
+
+def _certified_years(listed, verdicts: list[ApplicantVerdict]) -> list[list[int]]:
+    """[row, person, first year, last year] for every applicant found: the years the verdict looked
+    at, up to this one (a certificate cannot speak of a year not begun)."""
+    this_year = timezone.localdate().year
+    wanted = []
+    for item, verdict in zip(listed, verdicts, strict=True):
+        if verdict.person is None or verdict.result is None or not verdict.result.years:
+            continue
+        years = [y.year for y in verdict.result.years if y.year <= this_year]
+        if years:
+            wanted.append([item.line, verdict.person.pk, min(years), max(years)])
+    return wanted

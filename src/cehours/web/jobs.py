@@ -19,7 +19,11 @@ from .certificates import _quoted
 
 JOBS_PAGE_SIZE = 20
 # What the file of each kind reads, for the access log when it is downloaded.
-READS = {JobKind.OVERVIEW_CSV: ReadAction.OVERVIEW_CSV}
+READS = {
+    JobKind.OVERVIEW_CSV: ReadAction.OVERVIEW_CSV,
+    JobKind.COMMITTEE_PDF: ReadAction.COMMITTEE_LIST,
+    JobKind.COMMITTEE_CERTIFICATES: ReadAction.CERTIFICATE,
+}
 
 
 @login_required
@@ -40,12 +44,12 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def job_file(request: HttpRequest, pk: int) -> FileResponse:
     found = job_of(request.user, pk)
-    if found is None or found.status != JobStatus.DONE or not found.stored_as:
+    if found is None or found.status != JobStatus.DONE:
         raise Http404("未找到该任务的文件")
     path = jobs_directory() / found.stored_as
-    if not path.is_file():
+    if not found.stored_as or not path.is_file():
         raise Http404("该文件已过期清理，请重新生成")
     record_read(request, READS[JobKind(found.kind)], count=found.done)
-    response = FileResponse(path.open("rb"), content_type=WRITERS[found.kind][2])
+    response = FileResponse(path.open("rb"), content_type=WRITERS[found.kind].content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(found.file_name)}"
     return response
