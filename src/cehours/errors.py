@@ -52,7 +52,7 @@ class FieldError(ValueError):
 
 
 # What each code means, for pages that count records by code (data quality on /systems/quality/).
-ERROR_CODE_LABELS: dict[ErrorCode, str] = {
+ERROR_CODE_LABELS: dict[str, str] = {  # keyed by ErrorCode, looked up by the stored string
     ErrorCode.REQUIRED: "缺少必填项",
     ErrorCode.INVALID: "填写格式有误",
     ErrorCode.OUT_OF_RANGE: "超出允许范围",

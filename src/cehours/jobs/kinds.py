@@ -110,23 +110,23 @@ def committee_certificates(job: Job, out: IO[bytes], progress: Progress) -> int:
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as bundle:  # PDFs are compressed already
         for done, (line, pk, first, last) in enumerate(wanted, start=1):
             person = people.get(pk)
-            if person is None:
-                index.append([line, "", first, last, "", "", "该人员已不在登记中"])
-                continue
+            name = person.name if person else ""
             try:
+                if person is None:
+                    raise FieldError("", "该人员已不在登记中")
                 result = issue_certificate(
                     job.requested_by, person, first, last, verify_base=job.params["verify_base"]
                 )
             except PolicyDenied:
-                index.append([line, person.name, first, last, "", "", "已不在您的查询范围内"])
+                index.append([line, name, first, last, "", "", "已不在您的查询范围内"])
             except FieldError as exc:
-                index.append([line, person.name, first, last, "", "", exc.message])
+                index.append([line, name, first, last, "", "", exc.message])
             except (FontMissing, SigningUnavailable) as exc:
                 raise JobError(str(exc)) from exc
             else:
-                name = f"{line:04d}-{_safe(person.name)}-{result.certificate.code}.pdf"
-                bundle.writestr(name, result.pdf)
-                index.append([line, person.name, first, last, result.certificate.code, name, ""])
+                file_name = f"{line:04d}-{_safe(name)}-{result.certificate.code}.pdf"
+                bundle.writestr(file_name, result.pdf)
+                index.append([line, name, first, last, result.certificate.code, file_name, ""])
                 issued += 1
             progress(done)
         listing = io.StringIO()

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from cehours.access.policy import Action, can
-from cehours.errors import ERROR_CODE_LABELS, ErrorCode
+from cehours.errors import ERROR_CODE_LABELS
 from cehours.integration.quality import system_quality, systems_watched
 from cehours.integration.records import FIELD_LABELS
 from cehours.ledger.models import HoldReason
@@ -24,10 +24,7 @@ HOLD_LABELS = dict(HoldReason.choices)
 
 def _reason(field: str, code: str) -> str:
     """"完成日期：超出允许范围": the field (where the code names one) and what was wrong with it."""
-    try:
-        what = ERROR_CODE_LABELS[ErrorCode(code)]
-    except ValueError:
-        what = "其他原因"
+    what = ERROR_CODE_LABELS.get(code, "其他原因")  # a StrEnum key matches its plain string
     label = FIELD_LABELS.get(field, "")
     return f"{label}：{what}" if label else what
 
