@@ -67,7 +67,9 @@ def test_the_page_benchmark_opens_every_page_of_every_demo_account_and_takes_the
     assert any(row["url"].startswith("/people/") and row["url"].endswith("/entries/") for row in figures["pages"])
     if with_browser:
         assert sorted(p.name for p in shots.iterdir()) == [
-            "me-phone.png", "reviewer-landing-phone.png", "unit-staff-landing-phone.png"
+            "me-phone.png",
+            "reviewer-landing-phone.png",
+            "unit-staff-landing-phone.png",
         ]
 
 
@@ -88,3 +90,14 @@ def test_the_city_benchmark_builds_a_small_city_and_measures_every_path(tmp_path
     assert all(figures[name][0] > 0 for name in timed), figures
     if Path("/usr/share/fonts/opentype/noto").is_dir():  # .ci/run installs fonts-noto-cjk
         assert figures["certificates_s"] > 0, figures
+
+
+@pytest.mark.slow
+def test_the_heartbeat_benchmark_runs_and_its_beats_are_answered(tmp_path):
+    figures = _bench(
+        "heartbeats.py", "--people", "30", "--learners", "6", "--workers", "1", "--clients", "2", "--rounds", "1",
+        "--seconds", "1.5", tmp_path=tmp_path,
+    )  # fmt: skip
+    beats = figures["results"]["heartbeat"]
+    assert figures["learners"] == 6 and beats["requests"] > 0 and beats["errors"] == 0, figures
+    assert beats["credited"] > 0, figures  # each of the 6 players beats often enough to be credited

@@ -475,6 +475,7 @@ def load_demo(
     """
     from faker import Faker
 
+    from cehours.learning.demo import demo_courses
     from cehours.ledger.rulesets import stored_versions
 
     today = today or timezone.localdate()
@@ -607,6 +608,8 @@ def load_demo(
             _demo_workflow(professional, user, series, today)
         if created:
             history |= _demo_intake(rng, fake, lishui, today)
+            progress("正在生成演示课程的示例视频……")
+            history["courses"] = demo_courses(series=professional.series if professional else None, today=today)
         if created:
             audit_record(
                 actor=None,

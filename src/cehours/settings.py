@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "cehours.jobs",
     "cehours.reminders",
+    "cehours.learning",
 ]
 
 MIDDLEWARE = [
@@ -182,7 +183,17 @@ STORAGES = {
     # Evidence is encrypted with a key derived from the field key before it touches the disk.
     "default": {"BACKEND": "cehours.ops.storage.EncryptedFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Courseware videos: not personal data, and served in byte ranges, so kept plain; only enrolled
+    # people get them, through cehours.web.learning. Any Django storage can stand in here.
+    "courseware": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "courseware")},
+    },
 }
+# The largest courseware video accepted (issue 11); the request-body cap of its route allows this.
+CEHOURS_MAX_COURSEWARE_BYTES = env_int("CEHOURS_MAX_COURSEWARE_BYTES", 500 * 1024 * 1024, minimum=1)
+# The most of a courseware video one ranged answer carries: the player asks again for the rest.
+CEHOURS_VIDEO_RANGE_BYTES = env_int("CEHOURS_VIDEO_RANGE_BYTES", 2 * 1024 * 1024, minimum=64 * 1024)
 # Pages work straight from the package too (tests, `runserver`), without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -43,6 +43,7 @@ from cehours.declarations.spotchecks import spot_check_draw
 from cehours.demo import synthetic_id_number
 from cehours.integration.keys import key_issue, system_save
 from cehours.integration.models import ConnectedSystem
+from cehours.learning.models import Course
 from cehours.ledger.holds import Hold, entries_hold, held_decide
 from cehours.ledger.models import HeldRecord, HoldReason, LedgerEntry, PersonYearTotal, Source
 from cehours.ledger.services import NewEntry, entries_register_bulk
@@ -152,6 +153,8 @@ MAY = {
     Action.MANAGE_UNITS: lambda k: k.role == Role.HR_ADMIN,
     Action.EDIT_ROSTER: lambda k: k.role == Role.UNIT_STAFF,
     Action.WITHDRAW_CERTIFICATE: lambda k: k.role == Role.HR_ADMIN,
+    # 第七条, 第十五条: general-public courses are the city HR bureau's, a series' its authority's.
+    Action.MANAGE_COURSES: lambda k: (k.role == Role.HR_ADMIN and _city_body(k)) or k.role == Role.INDUSTRY_AUTHORITY,
 }
 # What a person does with their own rows (their record, declarations, evidence, audit events).
 OWN = {Action.VIEW_PERSON, Action.EVALUATE, Action.VIEW_EVIDENCE, Action.DECLARE, Action.READ_AUDIT}
@@ -220,6 +223,12 @@ def expected(kind_name: str, user, action: Action, model, place: Place) -> bool:
         return action != Action.APPROVE_SEMINAR or place.level == "municipal"
     if label == "declarations.activitytype":
         return place.series is not None and kind.series in (None, place.series)
+    if label == "learning.course":
+        if action != Action.MANAGE_COURSES:
+            return False
+        if kind.role == Role.HR_ADMIN:
+            return place.series is None
+        return place.series is not None and kind.series in (None, place.series)
     if label == "integration.connectedsystem":
         # A system belongs to the scope that registered it.
         return kind.unit is None and kind.county in (None, place.county) and kind.series in (None, place.series)
@@ -257,6 +266,7 @@ MODELS = [
     SeminarProject,
     AttendeeList,
     ActivityType,
+    Course,
     ConnectedSystem,
     AuditEvent,
 ]
@@ -318,6 +328,11 @@ def world(city, cast, make_staff, make_person):  # noqa: F811 - the fixture impo
             by=users["ia_health"] if series == health else make_staff("industry_authority", series="education"),
             series=series, code="training", name="培训", category="professional", formula="per_day",
             hours_per_unit=Decimal("6"), unit_label="天", per_item_cap=None, per_year_cap=None, evidence_hint="",
+        )  # fmt: skip
+    for series in (None, health, education):
+        Course.objects.create(
+            category="general_public" if series is None else "professional", series=series,
+            title=f"{series.name if series else '公需'}课程", year_from=today().year, year_to=today().year,
         )  # fmt: skip
     # Held records: one a connected system sent (500 hours in one record), one a 高研班 attendee
     # outside the project's series (the teacher, 教育, on the 卫生 seminar).
@@ -406,6 +421,8 @@ def _place(obj, world) -> Place:
         return Place(series=obj.project.series_id, provider=obj.project.provider, level=obj.project.level)
     if label == "declarations.activitytype":
         return Place(series=obj.series_id)
+    if label == "learning.course":
+        return Place(series=obj.series_id)
     if label == "integration.connectedsystem":
         return Place(county=_county_key(obj.owner_county_id), series=obj.owner_series_id)
     if label == "declarations.spotcheck":
@@ -485,6 +502,8 @@ URLS = [
     ("post", "/roster/people/{id}/release/", "person", Action.RELEASE_PERSON, Action.RELEASE_PERSON),
     ("post", "/staff/accounts/{id}/active/", "staff_user", Action.MANAGE_ACCOUNTS, Action.MANAGE_ACCOUNTS),
     ("post", "/staff/grants/{id}/withdraw/", "grant", Action.MANAGE_GRANTS, Action.MANAGE_GRANTS),
+    ("get", "/courses/manage/{id}/", "course", Action.MANAGE_COURSES, Action.MANAGE_COURSES),
+    ("post", "/courses/manage/{id}/", "course", Action.MANAGE_COURSES, Action.MANAGE_COURSES),
     # Last: an empty title form clears the person's series, which moves them for every check after it.
     ("post", "/roster/people/{id}/title/", "person", Action.EDIT_ROSTER, Action.EDIT_ROSTER),
 ]
@@ -507,6 +526,7 @@ def _objects(world) -> dict[str, list]:
         "registration": list(ProfessionalAccount.objects.filter(status=ProfessionalAccount.Status.PENDING)),
         "staff_user": list(get_user_model().objects.filter(person__isnull=True, is_active=True)),
         "grant": list(Grant.objects.all()),
+        "course": list(Course.objects.all()),
     }
 
 

@@ -4,11 +4,13 @@ import hashlib
 import json
 
 from django.contrib.auth import get_user_model
+from django.core.files.storage import storages
 from django.utils import timezone
 
 from cehours.api.schemas import year_out
 from cehours.audit.models import AuditEvent
 from cehours.declarations.models import Declaration, Evidence
+from cehours.learning.models import CoursewareItem
 from cehours.ledger.selectors import person_compliance
 from cehours.people.crypto import id_number_hash, key_fingerprint
 from cehours.people.models import Person
@@ -34,6 +36,13 @@ print(
             "evidence": {
                 str(e.pk): [e.sha256, hashlib.sha256(e.file.open("rb").read()).hexdigest()]
                 for e in Evidence.objects.order_by("pk")
+            },
+            "courseware": {
+                str(item.pk): [
+                    item.sha256,
+                    hashlib.sha256(storages["courseware"].open(item.file_name).read()).hexdigest(),
+                ]
+                for item in CoursewareItem.objects.order_by("pk")
             },
             "audit_actions": list(AuditEvent.objects.order_by("seq").values_list("action", flat=True)),
         },

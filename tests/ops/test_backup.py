@@ -67,9 +67,11 @@ def test_restore_into_a_fresh_installation_gives_back_the_same_platform(backed_u
         "accounts",
         "declarations",
         "evidence",
+        "courseware",
     ):
         assert restored[field] == facts[field], field
     assert all(stored == opened for stored, opened in restored["evidence"].values())
+    assert restored["courseware"] and all(stored == opened for stored, opened in restored["courseware"].values())
     ok(target.run("rebuild-totals", "--check"))
     ok(target.run("audit-verify"))
     ok(target.run("check"))

@@ -748,8 +748,14 @@ def test_r11_me_shows_this_years_progress_with_what_is_still_needed_and_the_days
     assert "公需科目（一般公需与行业公需合计） 12.0 / 18 学时，还需 6.0" in text
     assert 'max="100" value="46"' in page  # 42 of 90
     assert 'href="/declarations/">申报学时</a>' in page
+    # each shortfall leads to the courses that fill it (issue 11's catalogue, filtered)
+    assert '<a class="fill" href="/courses/?category=professional">选学在线课程补足专业科目</a>' in page
+    assert 'href="/courses/?category=public">选学在线课程补足公需科目' in page
+    public = client.get("/courses/?category=public").content.decode()
+    assert '<option value="public" selected>' in public
 
     add_hours(person, today.year, general_public="6", professional="42")  # 18 public, 72 professional
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get("/me/").content.decode()))
     assert f"{today.year}年进度： 合格" in text and "距年底" not in text
     assert "总学时 90.0 / 90 学时，已达到" in text and "专业科目 72.0 / 60 学时，已达到" in text
+    assert "选学在线课程补足" not in text

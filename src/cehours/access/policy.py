@@ -79,6 +79,7 @@ class Action(models.TextChoices):
     MANAGE_UNITS = "manage_units", "登记单位"
     EDIT_ROSTER = "edit_roster", "维护本单位人员名册"
     WITHDRAW_CERTIFICATE = "withdraw_certificate", "撤销学时证明"
+    MANAGE_COURSES = "manage_courses", "管理在线课程"
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,9 @@ POLICY: dict[Action, tuple[Allow, ...]] = {
     # person is withdraws it (a figure found wrong, a record annulled); the ledger itself is corrected
     # by its own doors, and the verify page then reports the change.
     Action.WITHDRAW_CERTIFICATE: (_allow(Role.HR_ADMIN),),
+    # 第七条, 第十条(一): the platform's general-public courses are the city HR bureau's; an industry
+    # authority keeps its series' industry-public and professional ones (第十五条).
+    Action.MANAGE_COURSES: (_allow(Role.HR_ADMIN, city_wide=True), _allow(Role.INDUSTRY_AUTHORITY)),
 }
 
 # Actions a person takes on their own rows (their record, declarations, evidence, audit events).
@@ -177,6 +181,7 @@ DENIED_MESSAGES: dict[Action, str] = {
     Action.MANAGE_UNITS: "只有人力社保部门管理员可以登记其范围内的单位",
     Action.EDIT_ROSTER: "只有单位经办人可以维护本单位人员名册",
     Action.WITHDRAW_CERTIFICATE: "只有人员所在地的人力社保部门管理员可以撤销学时证明",
+    Action.MANAGE_COURSES: "一般公需课程由市人力社保局管理，行业公需和专业课程由该系列的行业主管部门管理",
 }
 
 
@@ -312,6 +317,15 @@ def _catalogue_inside(grant: Grant, user, action: Action) -> Q:
     return Q(series_id=grant.series_id) if grant.series_id else Q(series__isnull=False)
 
 
+def _course_inside(grant: Grant, user, action: Action) -> Q:
+    """General-public courses (no series) are city HR's; a series' courses its industry authority's."""
+    if action != Action.MANAGE_COURSES:
+        return NOTHING
+    if grant.role == Role.HR_ADMIN:
+        return Q(series__isnull=True)
+    return Q(series_id=grant.series_id) if grant.series_id else Q(series__isnull=False)
+
+
 def _audit_inside(grant: Grant, user, action: Action) -> Q:
     """R21: superiors read what the staff inside their scope did; the city level and the audit
     administrator (等保 审计管理员) read everything."""
@@ -370,6 +384,7 @@ SCOPES: dict[str, Scope] = {
     "declarations.seminarproject": _seminar_scope(""),
     "declarations.attendeelist": _seminar_scope("project__"),
     "declarations.activitytype": Scope(inside=_catalogue_inside),
+    "learning.course": Scope(inside=_course_inside),
     "integration.connectedsystem": Scope(inside=_system_inside),
     "audit.auditevent": Scope(inside=_audit_inside, own=lambda user: Q(actor_id=user.pk)),
 }
@@ -477,6 +492,7 @@ READ_ACTIONS: dict[str, Action] = {
     "declarations.spotcheck": Action.SPOT_CHECK,
     "declarations.spotcheckitem": Action.SPOT_CHECK,
     "declarations.activitytype": Action.EDIT_CATALOGUE,
+    "learning.course": Action.MANAGE_COURSES,
     "integration.connectedsystem": Action.MANAGE_SYSTEMS,
     "audit.auditevent": Action.READ_AUDIT,
     "people.unit": Action.VIEW_PERSON,

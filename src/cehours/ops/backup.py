@@ -1,11 +1,12 @@
 """Backup and restore: one archive holding a consistent database snapshot, the evidence as stored,
-the field key's fingerprint and a manifest — never a key.
+the courses' videos, the field key's fingerprint and a manifest — never a key.
 
 The database snapshot is SQLite's online backup (`sqlite3.Connection.backup`) or `pg_dump
 --format=custom` run on a snapshot exported from the transaction that also lists the evidence files
 and counts the rows, so the three agree. Evidence files go in as they lie on disk: encrypted under
 the field key. A restore goes into an empty installation only, configured with the same field key
-(its fingerprint is compared before anything is written).
+(its fingerprint is compared before anything is written). Courseware videos go in plain, as the
+courseware storage keeps them (they are not personal data).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ MANIFEST = "manifest.json"
 FINGERPRINT_MEMBER = "key_fingerprint.txt"
 DATABASE_MEMBERS = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 MEDIA_PREFIX = "media/"
+COURSEWARE_PREFIX = "courseware/"  # the courses' videos, plain as stored (issue 11)
 
 
 class BackupError(Exception):
@@ -89,13 +91,16 @@ def _count(cursor, table: str) -> int:
 def _snapshot_facts(cursor) -> dict:
     """Counts, evidence names and fingerprint, read through a DB-API cursor on the snapshot."""
     from cehours.declarations.models import Evidence
+    from cehours.learning.models import CoursewareItem
 
     counts = {label: _count(cursor, model._meta.db_table) for label, model in _counted_models().items()}
     cursor.execute(f'SELECT "file" FROM "{Evidence._meta.db_table}" ORDER BY "id"')
     names = [row[0] for row in cursor.fetchall()]
+    cursor.execute(f'SELECT "file_name" FROM "{CoursewareItem._meta.db_table}" ORDER BY "id"')
+    courseware = sorted({row[0] for row in cursor.fetchall()})
     cursor.execute(f'SELECT "fingerprint" FROM "{FieldKeyFingerprint._meta.db_table}" WHERE "id" = {SINGLETON}')
     row = cursor.fetchone()
-    return {"counts": counts, "evidence": names, "fingerprint": row[0] if row else None}
+    return {"counts": counts, "evidence": names, "courseware": courseware, "fingerprint": row[0] if row else None}
 
 
 def pg_tool(name: str) -> str:
@@ -199,6 +204,14 @@ def backup_create(*, path: Path) -> dict:
         for name in facts["evidence"]:
             stored = Path(media.path(name))
             (files if stored.is_file() else missing).append((name, stored))
+        videos: list[tuple[str, Path]] = []
+        missing_videos: list[str] = []
+        for name in facts["courseware"]:
+            stored = Path(storages["courseware"].path(name))
+            if stored.is_file():
+                videos.append((name, stored))
+            else:
+                missing_videos.append(name)
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -211,6 +224,8 @@ def backup_create(*, path: Path) -> dict:
             "counts": facts["counts"],
             "evidence_files": len(files),
             "missing_evidence_files": [name for name, _ in missing],
+            "courseware_files": len(videos),
+            "missing_courseware_files": missing_videos,
         }
         partial = path.with_name(path.name + ".partial")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -221,6 +236,8 @@ def backup_create(*, path: Path) -> dict:
                 archive.add(database, arcname=manifest["database_member"])
                 for name, stored in files:
                     archive.add(stored, arcname=MEDIA_PREFIX + name)
+                for name, stored in videos:
+                    archive.add(stored, arcname=COURSEWARE_PREFIX + name)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(partial, path)  # a backup cut short never looks complete
@@ -264,8 +281,8 @@ def _require_empty() -> None:
         )
 
 
-def _media_name(member: str) -> str:
-    name = member[len(MEDIA_PREFIX) :]
+def _media_name(member: str, prefix: str = MEDIA_PREFIX) -> str:
+    name = member[len(prefix) :]
     parts = PurePosixPath(name).parts
     if not name or PurePosixPath(name).is_absolute() or ".." in parts:
         raise BackupError(f"备份中的文件名 {member!r} 不安全，拒绝恢复")
@@ -311,6 +328,13 @@ def backup_restore(*, path: Path) -> dict:
                 content = archive.extractfile(member)
                 assert content is not None
                 write_raw(target, content.read())
+            elif member.isfile() and member.name.startswith(COURSEWARE_PREFIX):
+                target = Path(storages["courseware"].path(_media_name(member.name, COURSEWARE_PREFIX)))
+                target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                content = archive.extractfile(member)
+                assert content is not None
+                with target.open("wb") as handle:
+                    shutil.copyfileobj(content, handle)
     restored = installation_counts() or {}
     different = {k: (v, restored.get(k)) for k, v in manifest["counts"].items() if restored.get(k) != v}
     if different:

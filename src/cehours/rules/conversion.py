@@ -18,6 +18,15 @@ def online_hours(minutes: int, rules: RuleSet) -> Decimal:
     return exact.quantize(rules.hours_quantum, rounding=ROUND_DOWN)
 
 
+def courseware_hours(seconds: int, rules: RuleSet) -> Decimal:
+    """R12b for a platform course: its courseware's exact length (seconds, as measured from the
+    files) over `online_minutes_per_hour` minutes, truncated to the quantum."""
+    if seconds < 0:
+        raise ValueError("课件时长不能为负数")
+    exact = Decimal(seconds) / Decimal(rules.online_minutes_per_hour * 60)
+    return exact.quantize(rules.hours_quantum, rounding=ROUND_DOWN)
+
+
 def inclusive_days(start_on: date, end_on: date) -> int:
     if end_on < start_on:
         raise ValueError("结束日期不能早于开始日期")

@@ -74,6 +74,10 @@ class RuleSet:
     # The most hours one connected system may register for one person in one year, by system code;
     # above it the record is held. None set by default: the regulation caps no source's year.
     system_year_hours_limits: tuple[tuple[str, Decimal], ...] = ()
+    # Issue 11: attention checks a platform course's player asks per credit hour of courseware (at
+    # least one an item). On by default because the issue asks for it: watch time nobody attended
+    # is worth nothing (NASBA asks for three a credit hour). Not a rule of the regulation.
+    attention_checks_per_hour: int = 3
 
     def record_limit(self, activity: str, category: str) -> Decimal:
         """The most hours one unchecked record of this activity and category may carry."""
@@ -162,6 +166,7 @@ FIELD_SPECS: dict[str, FieldSpec] = {
     "oldest_record_years": FieldSpec(
         "可直接登记记录的最早年度（距当年年数）", OPTIONAL, "年", option=True, off_text="不限"
     ),
+    "attention_checks_per_hour": FieldSpec("在线课程每学时专注度确认次数", COUNT, "次", option=True),
     "system_year_hours_limits": FieldSpec(
         "对接系统每人每年登记学时上限", FieldKind.SYSTEM_HOURS_LIMITS, "学时", option=True, off_text="不限"
     ),

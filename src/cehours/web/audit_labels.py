@@ -16,7 +16,7 @@ _AUDIT_AREAS = {
     "audit": "审计", "privacy": "个人信息", "seminar": "高研班", "spot_check": "抽查复审", "integrity": "诚信档案",
     "demo": "演示数据", "rules": "学时规则", "catalogue": "学习形式目录", "exchange": "对接与数据交换",
     "titles": "职称", "registration": "人员注册", "activation": "账号激活", "certificate": "学时证明",
-    "jobs": "后台任务", "reminders": "学时提醒",
+    "jobs": "后台任务", "reminders": "学时提醒", "learning": "在线学习",
 }  # fmt: skip
 _OBJECT_TYPES = {
     "user": "账号", "person": "人员", "declaration": "申报", "entry": "学时记录", "grant": "授权", "unit": "单位",
@@ -26,6 +26,7 @@ _OBJECT_TYPES = {
     "installation": "平台安装", "integrity_entry": "诚信档案记录", "ledger_entry": "学时记录",
     "person_year_total": "年度学时汇总", "rule_version": "学时规则版本", "seminar_project": "高研班项目",
     "title_requirement": "职称申报年限", "certificate": "学时证明", "job": "后台任务", "reminder": "学时提醒",
+    "enrollment": "选课", "attempt": "课程考核", "courseware": "课件", "course": "在线课程", "question": "考试题目",
 }  # fmt: skip
 
 

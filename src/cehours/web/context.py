@@ -12,6 +12,7 @@ def navigation(request) -> dict:
         "nav_audit": bool(grants_for(user, Action.READ_AUDIT)),
         "nav_privacy": can(user, Action.READ_ACCESS_LOG),
         "nav_catalogue": can(user, Action.EDIT_CATALOGUE),
+        "nav_courses": can(user, Action.MANAGE_COURSES),
         "nav_rules": can(user, Action.EDIT_RULES),
         "nav_reviews": can(user, Action.DECIDE),
         "nav_held": can(user, Action.DECIDE) or can(user, Action.CHECK_ATTENDEES),

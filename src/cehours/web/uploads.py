@@ -29,6 +29,7 @@ UPLOAD_ROUTES = {
     "web:seminar-attendees": "CEHOURS_MAX_UPLOAD_BYTES",
     "web:declarations": "EVIDENCE_MAX_BYTES",  # a new declaration may carry its first proof file
     "web:declaration-act": "EVIDENCE_MAX_BYTES",  # adds a proof file to a draft
+    "web:course-manage": "CEHOURS_MAX_COURSEWARE_BYTES",  # a courseware video
 }
 DEFAULT_BODY_BYTES = 12 * MB  # when DATA_UPLOAD_MAX_MEMORY_SIZE is None (Django's "no limit")
 

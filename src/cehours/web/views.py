@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from cehours.access.names import display_name
@@ -111,6 +112,11 @@ def _person_context(request, person: Person, own: bool, form, rows) -> dict:
     if current is not None:
         # The year in progress: how far each of R11's figures is, what is still needed, the days left.
         context["progress"] = year_progress(current.totals, requirement)
+        # Issue 13: each shortfall leads to the platform's courses that fill it (issue 11), in the
+        # order year_progress gives: the total, the professional hours, the public hours.
+        courses = reverse("web:courses")
+        links = (courses, f"{courses}?category=professional", f"{courses}?category=public")
+        context["progress_rows"] = list(zip(context["progress"], links, strict=True))
         context["current"] = current
         context["days_left"] = (date(today.year, 12, 31) - today).days
     return context

@@ -34,9 +34,12 @@ class Command(BaseCommand):
         counts = manifest["counts"]
         self.stdout.write(
             f"备份完成：{Path(path).resolve()}（{counts['people']} 名人员、{counts['accounts']} 个账号、"
-            f"{counts['declarations']} 份申报、{manifest['evidence_files']} 个证明材料文件；"
+            f"{counts['declarations']} 份申报、{manifest['evidence_files']} 个证明材料文件、"
+            f"{manifest['courseware_files']} 个课件视频；"
             f"字段密钥指纹 {short(manifest['key_fingerprint'])}…）"
         )
         for name in manifest["missing_evidence_files"]:
             self.stderr.write(f"警告：证明材料文件 {name} 不存在，未能备份")
+        for name in manifest["missing_courseware_files"]:
+            self.stderr.write(f"警告：课件视频 {name} 不存在，未能备份")
         self.stdout.write("备份不含任何密钥：恢复时须配置同一字段密钥（CEHOURS_FIELD_KEY 或 CEHOURS_FIELD_KEY_FILE）。")

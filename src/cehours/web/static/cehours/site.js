@@ -1,4 +1,4 @@
-// The platform's only script, served from itself (CSP script-src 'self').
+// The platform's script for every page, served from itself (CSP script-src 'self'); the course player has player.js.
 // Irreversible actions ask first (issue 12). A button with data-confirm shows its question; the
 // form is sent only if the person agrees. Served from the platform itself (CSP script-src 'self').
 document.addEventListener("click", function (event) {
