@@ -268,6 +268,7 @@ AXES_VERBOSE = False
 # The second factor: TOTP (RFC 6238) through django-otp; who needs it is cehours.access.signin's.
 OTP_TOTP_ISSUER = "丽水市继续教育学时平台"
 CSRF_COOKIE_HTTPONLY = False
+CSRF_FAILURE_VIEW = "cehours.web.views.csrf_failure"  # in Chinese, not Django's English page
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

@@ -96,8 +96,34 @@ CHECKS = """() => {
 }"""
 
 
+def _course_taken(nurse, tmp_path):
+    """A published course of the nurse's (issue 11) with a video, which she has started, and one of
+    her series' for its authority: the course, player and paper pages are under the bar too."""
+    from cehours.learning.courseware import make_video
+    from cehours.learning.models import Course
+    from cehours.learning.services import attempt_start, courseware_add, enroll
+
+    from ..learning.conftest import bank
+
+    video = tmp_path / "lecture.mp4"
+    make_video(video, seconds=6, fps=2)
+    course = None
+    for series in (None, nurse.series):
+        course = Course.objects.create(
+            category="general_public" if series is None else "professional", series=series,
+            title="职业道德与诚信建设" if series is None else "护理专业新进展", provider="丽水市继续教育基地",
+            year_from=today().year, year_to=today().year, paper_size=3, published=True,
+        )  # fmt: skip
+        courseware_add(course=course, title="第一讲 基本要求", path=video)
+        bank(course)
+    general = Course.objects.get(series__isnull=True)
+    enroll(user=nurse.user, course=general)
+    attempt = attempt_start(user=nurse.user, course=general)  # the paper page shows this open one
+    return general, general.items.get(), attempt
+
+
 @pytest.fixture
-def world(cast, make_staff, make_person, add_hours, settings):  # noqa: F811
+def world(cast, make_staff, make_person, add_hours, settings, tmp_path):  # noqa: F811
     nurse = cast["nurse"]
     add_hours(nurse, today().year - 1, general_public="12", industry_public="6", professional="72")
     # An ID number ending in X, shown masked on her declaration: a page that prints it as text, not
@@ -136,13 +162,15 @@ def world(cast, make_staff, make_person, add_hours, settings):  # noqa: F811
     )  # fmt: skip
     for approver in (users["hr_admin"], cast["health_authority"]):
         seminar_decide(project=approved, by=approver, approve=True)  # the provider may send its attendees
+    course, item, _ = _course_taken(nurse, tmp_path)
     sessions = {}
     for role, user in users.items():
         client = Client()
         client.force_login(user)  # second factor verified (tests/conftest.py), as after the TOTP page
         sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
     extra = {
-        "professional": ["/me/entries/", f"/declarations/{declaration.pk}/"],
+        "professional": ["/me/entries/", f"/declarations/{declaration.pk}/", f"/courses/{course.pk}/",
+                         f"/courses/{course.pk}/items/{item.pk}/", f"/courses/{course.pk}/exam/"],
         "reviewer_1": [f"/people/{nurse.pk}/", f"/people/{nurse.pk}/entries/", f"/people/{nurse.pk}/eligibility/",
                        f"/declarations/{declaration.pk}/"],
         "reviewer_2": [f"/spot-checks/{check.pk}/"],
@@ -271,3 +299,6 @@ def test_every_page_of_every_role_at_phone_and_desk_width(browser_factory, live_
     for seen in ("reviewer_1 /people/", "unit_staff 生成激活码", "hr_admin 试运行检查", "professional 计算学时"):
         assert any(v.startswith(seen) for v in visited), (seen, sorted(visited))
     assert any(re.match(r"reviewer_1 /people/\d+/entries/", v) for v in visited), sorted(visited)
+    for course_page in (r"professional /courses/\d+/items/\d+/", r"professional /courses/\d+/exam/",
+                        r"hr_admin /courses/manage/\d+/", r"industry_authority /courses/manage/\d+/"):  # fmt: skip
+        assert any(re.match(course_page, v) for v in visited), (course_page, sorted(visited))

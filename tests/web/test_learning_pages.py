@@ -264,3 +264,43 @@ def test_pages_of_a_course_speak_chinese_and_hide_the_answers(course, learner):
     client.post(f"/courses/{course.pk}/exam/", {"start": "1"})
     paper = client.get(f"/courses/{course.pk}/exam/").content.decode()
     assert "一加一等于几？" in paper and '"answer"' not in paper and "answer" not in paper.split("<main>")[1]
+
+
+def test_a_request_without_its_csrf_token_is_refused_in_chinese(course, learner):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner.user)
+    beat = client.post("/learning/playback/", {"item": course.items.get().pk}, content_type="application/json")
+    assert beat.status_code == 403 and "页面已过期" in beat.json()["error"]["message"]
+    page = client.post(f"/courses/{course.pk}/enroll/")
+    assert page.status_code == 403 and "页面已过期或请求来源无法验证" in page.content.decode()
+    assert 'lang="zh-Hans"' in page.content.decode() and not course.enrollments.exists()  # nothing changed
+
+
+def test_the_catalogues_queries_do_not_grow_with_its_rows(learner, video_file):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cehours.learning.services import courseware_add
+
+    client = _client(learner.user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get("/courses/").status_code == 200
+        return len(seen.captured_queries)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            course = Course.objects.create(
+                category="general_public",
+                title=f"课程{Course.objects.count()}",
+                year_from=YEAR,
+                year_to=YEAR,
+                published=True,
+            )
+            courseware_add(course=course, title=f"第{i}讲", path=video_file)
+
+    add(2)
+    few = queries()
+    add(10)
+    assert queries() == few

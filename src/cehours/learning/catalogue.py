@@ -229,4 +229,5 @@ def course_publish(*, by, course: Course) -> Course:
 
 def managed(by):
     """The courses the caller manages."""
-    return restrict(Course.objects.select_related("series"), by, Action.MANAGE_COURSES).order_by("-created_at", "-pk")
+    courses = Course.objects.select_related("series").prefetch_related("items")
+    return restrict(courses, by, Action.MANAGE_COURSES).order_by("-created_at", "-pk")

@@ -35,7 +35,7 @@ def catalogue(
         courses = courses.filter(
             Q(title__icontains=query) | Q(description__icontains=query) | Q(provider__icontains=query)
         )
-    return courses.select_related("series").order_by("category", "title", "pk")
+    return courses.select_related("series").prefetch_related("items").order_by("category", "title", "pk")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from cehours.ledger.rulesets import rules_on
 from cehours.ledger.services import NewEntry, Outcome, entries_register_bulk
 from cehours.people.models import Person
 from cehours.rules.conversion import courseware_hours
+from cehours.rules.ruleset import RuleSet
 from cehours.rules.watching import (
     CHECK_ANSWER_SECONDS,
     Beat,
@@ -54,11 +55,12 @@ def course_seconds(course: Course) -> int:
     return sum(item.duration_seconds for item in course.items.all())
 
 
-def course_hours(course: Course, *, series: str | None = None) -> Decimal:
-    """R12b: every 45 minutes of courseware is one hour; a knowledge exam is worth its set hours."""
+def course_hours(course: Course, *, series: str | None = None, rules: RuleSet | None = None) -> Decimal:
+    """R12b: every 45 minutes of courseware is one hour; a knowledge exam is worth its set hours.
+    `rules`: today's for the person's series, when a list has looked them up once for every row."""
     if course.kind == Course.Kind.EXAM:
         return Decimal(course.exam_hours or 0)
-    return courseware_hours(course_seconds(course), rules_on(timezone.localdate(), series=series))
+    return courseware_hours(course_seconds(course), rules or rules_on(timezone.localdate(), series=series))
 
 
 def _person_of(user) -> Person:

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from cehours.access.policy import Action, grants_for
 from cehours.errors import FieldError
@@ -20,6 +21,7 @@ from cehours.learning.catalogue import (
 )
 from cehours.learning.models import Course, Question
 from cehours.learning.services import course_hours
+from cehours.ledger.rulesets import rules_on
 from cehours.people.models import Series
 from cehours.rules.hours import CATEGORY_LABELS, Category
 
@@ -60,8 +62,9 @@ def courses_manage(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已创建课程《{course.title}》，请上传课件、录入题库后发布")
             return redirect("web:course-manage", pk=course.pk)
     page = Paginator(managed(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    city_rules = rules_on(timezone.localdate())  # once for the page: a course's hours by the city's rules
     rows = [
-        {"course": c, "hours": course_hours(c), "category": CATEGORY_LABELS[Category(c.category)]}
+        {"course": c, "hours": course_hours(c, rules=city_rules), "category": CATEGORY_LABELS[Category(c.category)]}
         for c in page.object_list
     ]
     context = {"page": page, "rows": rows, "total": page.paginator.count, **_form_context(request.user, values, error)}

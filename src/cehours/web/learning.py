@@ -36,6 +36,7 @@ from cehours.learning.services import (
     heartbeat,
     playback_start,
 )
+from cehours.ledger.rulesets import rules_on
 from cehours.people.models import Person, Series
 from cehours.rules.hours import CATEGORY_LABELS, Category
 from cehours.rules.watching import Beat
@@ -70,10 +71,11 @@ def courses(request: HttpRequest) -> HttpResponse:
         series = ""
     found = catalogue(person=person, query=query, category=category, year=year, series=series)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    rules = rules_on(timezone.localdate(), series=person.series_id if person else None)  # once for the page
     rows = [
         {
             "course": c,
-            "hours": course_hours(c, series=person.series_id if person else None),
+            "hours": course_hours(c, rules=rules),
             "category": CATEGORY_LABELS[Category(c.category)],
         }
         for c in page.object_list

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -284,3 +284,15 @@ def person_eligibility_page(request: HttpRequest, pk: int) -> HttpResponse:
         "id_number": person.id_number_for(request.user),
     }
     return render(request, "web/eligibility.html", context, status=status)
+
+
+CSRF_MESSAGE = "页面已过期或请求来源无法验证，请刷新页面后重试。"
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: Django's own page is English; this says it in Chinese, as JSON to the
+    player's requests (under /learning/) and as the site's 403 page elsewhere. /api/ answers get
+    the API's shape from ApiErrorShapeMiddleware."""
+    if request.path.startswith("/learning/"):
+        return JsonResponse({"error": {"field": "", "message": CSRF_MESSAGE, "code": "forbidden"}}, status=403)
+    return render(request, "403.html", {"exception": CSRF_MESSAGE}, status=403)

@@ -26,10 +26,14 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
       body: JSON.stringify(body),
     }).then(function (response) {
-      return response.json().then(function (data) {
-        if (!response.ok) throw new Error((data.error && data.error.message) || "网络错误，请稍后再试");
+      return response.json().catch(function () {
+        return {};  // not JSON: a proxy's or the server's error page
+      }).then(function (data) {
+        if (!response.ok) throw new Error((data.error && data.error.message) || "网络错误，请刷新页面后重试");
         return data;
       });
+    }, function () {
+      throw new Error("网络连接中断，请检查网络后刷新页面");
     });
   }
 
