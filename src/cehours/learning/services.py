@@ -88,8 +88,8 @@ def enroll(*, user, course: Course) -> Enrollment:
     refusal = course_refusal(course, person)
     if refusal:
         raise LearningError("course", refusal, ErrorCode.FORBIDDEN)
-    per_hour = rules_on(timezone.localdate(), series=person.series_id).attention_checks_per_hour
-    minutes_per_hour = rules_on(timezone.localdate(), series=person.series_id).online_minutes_per_hour
+    rules = rules_on(timezone.localdate(), series=person.series_id)
+    per_hour, minutes_per_hour = rules.attention_checks_per_hour, rules.online_minutes_per_hour
     with transaction.atomic():
         enrollment, created = Enrollment.objects.get_or_create(person=person, course=course)
         if created:

@@ -12,10 +12,7 @@ from .ruleset import RuleSet, SeminarLevel
 
 def online_hours(minutes: int, rules: RuleSet) -> Decimal:
     """R12b 第十二条: every `online_minutes_per_hour` minutes of courseware is one hour, truncated."""
-    if minutes < 0:
-        raise ValueError("课件时长不能为负数")
-    exact = Decimal(minutes) / Decimal(rules.online_minutes_per_hour)
-    return exact.quantize(rules.hours_quantum, rounding=ROUND_DOWN)
+    return courseware_hours(minutes * 60, rules)
 
 
 def courseware_hours(seconds: int, rules: RuleSet) -> Decimal:
